@@ -1,0 +1,59 @@
+# CounterSign: `make run` and `make test` set up everything they need on Debian 12.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+COUNTERSIGN_HOME ?= $(CURDIR)/.demo
+FACES := build/fixtures/face_recognition
+FACE_SDIST := build/downloads/face_recognition-1.3.0.tar.gz
+FACE_SDIST_SHA256 := 5e5efdd1686aa566af0d3cc1313b131e4b197657a8ffd03669e6d3fad92705ec
+
+export COUNTERSIGN_HOME
+
+.PHONY: run demo test test-quick bench fixtures setup clean
+
+run: setup
+	@if [ -n "$${DISPLAY:-}$${WAYLAND_DISPLAY:-}" ]; then \
+		$(BIN)/countersign kiosk --faces $(FACES); \
+	else \
+		echo "No display found: running the same session headless (countersign demo)."; \
+		$(BIN)/countersign demo --faces $(FACES); \
+	fi
+
+demo: setup
+	$(BIN)/countersign demo --faces $(FACES)
+
+test: setup
+	QT_QPA_PLATFORM=offscreen COUNTERSIGN_DEMO_FACES=$(CURDIR)/$(FACES) $(BIN)/python -m pytest -q
+
+bench: setup
+	COUNTERSIGN_DEMO_FACES=$(CURDIR)/$(FACES) $(BIN)/python benchmarks/session_stages.py --runs 10
+
+setup: build/.system-packages $(VENV)/.installed $(FACES)/.complete
+
+build/.system-packages: tools/setup-debian.sh
+	./tools/setup-debian.sh
+	@mkdir -p build && touch $@
+
+$(VENV)/.installed: pyproject.toml build/.system-packages
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+# Real photographs for the demo and the tests: the MIT-licensed test images of
+# face_recognition 1.3.0, taken from its source distribution on PyPI. The package
+# itself is not installed (it would build dlib from source).
+$(FACES)/.complete: $(VENV)/.installed
+	@mkdir -p build/downloads $(FACES)
+	@if [ ! -f $(FACE_SDIST) ]; then \
+		$(BIN)/pip download --quiet --no-deps --no-binary :all: face_recognition==1.3.0 -d build/downloads; \
+	fi
+	echo "$(FACE_SDIST_SHA256)  $(FACE_SDIST)" | sha256sum -c --quiet
+	tar -xzf $(FACE_SDIST) -C $(FACES) --strip-components=3 face_recognition-1.3.0/tests/test_images
+	@touch $@
+
+fixtures: $(FACES)/.complete
+
+clean:
+	rm -rf $(VENV) build .demo .pytest_cache

@@ -1,0 +1,188 @@
+"""The ``countersign`` command line for branch IT: demo, kiosk and diagnostics.
+
+Every subcommand accepts ``--json`` for one machine-readable object on stdout. Exit
+status is 0 on success, 1 when the job ran but did not succeed (a refused demo
+customer, an invalid signature) and 2 on a usage or configuration error.
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from countersign import __version__
+from countersign.config import CONFIG_NAME, load_config
+from countersign.logs import configure_logging
+from kiosk.errors import CounterSignError
+
+log = logging.getLogger("countersign")
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+DEFAULT_FACES = REPOSITORY / "build" / "fixtures" / "face_recognition"
+
+
+def default_home() -> Path:
+    if os.environ.get("COUNTERSIGN_HOME"):
+        return Path(os.environ["COUNTERSIGN_HOME"])
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data_home / "countersign" / "demo"
+
+
+def default_faces() -> Path:
+    return Path(os.environ.get("COUNTERSIGN_DEMO_FACES") or DEFAULT_FACES)
+
+
+def _emit(args: argparse.Namespace, payload: dict, lines: list[str]) -> None:
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(lines))
+
+
+def _ensure_branch(home: Path, faces: Path) -> None:
+    """Provision the demo branch in ``home`` when it has no configuration yet."""
+    if (home / CONFIG_NAME).exists():
+        return
+    from countersign.demo_branch import provision_demo_branch
+
+    print(f"No branch configuration in {home}; creating a demo branch there.", file=sys.stderr)
+    provision_demo_branch(home, faces)
+
+
+def command_init_demo(args: argparse.Namespace) -> int:
+    from countersign.demo_branch import provision_demo_branch
+
+    config = provision_demo_branch(args.home, args.faces)
+    _emit(
+        args,
+        {"home": str(config.home), "store_path": str(config.store_path), "branch_id": config.branch.branch_id},
+        [f"Demo branch {config.branch.branch_id} created in {config.home}", f"Store: {config.store_path}"],
+    )
+    return 0
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    from countersign.demo_branch import IMPOSTOR_FRAMES, seed_demo_reservation
+    from countersign.files import write_atomically
+    from countersign.headless import drive_session
+    from countersign.runtime import BranchRuntime
+    from devices.signature_pad import SimulatedSignaturePad
+
+    _ensure_branch(args.home, args.faces)
+    config = load_config(args.home)
+    camera_frames = config.home / IMPOSTOR_FRAMES if args.scenario == "mismatch" else None
+
+    printed: list[str] = []
+
+    def show(record) -> None:
+        line = f"{record.stage.value:<13} {record.outcome.value:<7} {record.reason.zh} / {record.reason.en}"
+        printed.append(line)
+        if not args.json:
+            print(line, flush=True)
+
+    with BranchRuntime(config, camera_frames=camera_frames) as runtime:
+        seed_demo_reservation(runtime.services.store, runtime.clock())
+        session = runtime.new_session()
+        drive_session(session, SimulatedSignaturePad(), on_record=show)
+
+        contract_pdf = None
+        if session.signed is not None:
+            contract_pdf = config.home / "contracts" / f"{session.signed.contract_no}.pdf"
+            write_atomically(contract_pdf, session.signed.pdf)
+
+        payload = {
+            "decision": session.decision,
+            "stages": [record.to_json() for record in session.records],
+            "contract_pdf": str(contract_pdf) if contract_pdf else None,
+            "store_path": str(config.store_path),
+            "session_id": session.session_id,
+            "contract_no": session.signed.contract_no if session.signed else None,
+        }
+        session.forget_personal_data()
+
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print(f"\ndecision      {payload['decision']}")
+        print(f"contract_pdf  {payload['contract_pdf'] or '-'}")
+        print(f"store_path    {payload['store_path']}")
+    return 0 if session.decision == "approved" else 1
+
+
+def command_kiosk(args: argparse.Namespace) -> int:
+    _ensure_branch(args.home, args.faces)
+    config = load_config(args.home)
+    from kiosk.ui.app import run_kiosk
+
+    return run_kiosk(config, windowed=args.windowed)
+
+
+def command_check_pdf(args: argparse.Namespace) -> int:
+    from kiosk.contracts.validation import SealInvalid, load_trust_roots, validate_sealed_pdf
+
+    roots_paths = list(args.trust_root or [])
+    if not roots_paths and (args.home / CONFIG_NAME).exists():
+        roots_paths = list(load_config(args.home).trust_roots)
+    try:
+        reports = validate_sealed_pdf(args.pdf.read_bytes(), load_trust_roots(roots_paths))
+    except (SealInvalid, OSError) as error:
+        _emit(args, {"ok": False, "error": str(error)}, [f"invalid: {error}"])
+        return 1
+    ok = all(report.ok for report in reports)
+    lines = [
+        f"{report.field_name}: {'OK' if report.ok else 'NOT OK'} ({report.summary}); signer {report.signer}; "
+        f"whole file {'yes' if report.covers_whole_file else 'no'}"
+        for report in reports
+    ]
+    _emit(args, {"ok": ok, "signatures": [report.to_json() for report in reports]}, lines)
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="countersign", description="CounterSign 租车核验台 — branch tools")
+    parser.add_argument("--version", action="version", version=f"countersign {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", type=Path, default=default_home(), help="branch folder holding branch.toml (default: %(default)s)")
+    common.add_argument("--faces", type=Path, default=default_faces(), help="folder of the demo photographs (default: %(default)s)")
+    common.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    common.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr as well")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", parents=[common], help="run one rental session headless on simulated devices")
+    demo.add_argument(
+        "--scenario",
+        choices=("match", "mismatch"),
+        default="match",
+        help="match: the card holder is at the camera; mismatch: another person is (default: %(default)s)",
+    )
+    demo.set_defaults(handler=command_demo)
+
+    kiosk = commands.add_parser("kiosk", parents=[common], help="open the self-service kiosk window")
+    kiosk.add_argument("--windowed", action="store_true", help="run in a window instead of full-screen kiosk mode")
+    kiosk.set_defaults(handler=command_kiosk)
+
+    init = commands.add_parser("init-demo", parents=[common], help="create a demo branch in --home")
+    init.set_defaults(handler=command_init_demo)
+
+    check = commands.add_parser("check-pdf", parents=[common], help="validate the seal of a signed contract PDF")
+    check.add_argument("pdf", type=Path, help="the contract PDF")
+    check.add_argument("--trust-root", type=Path, action="append", help="CA certificate to trust (PEM or DER); repeatable")
+    check.set_defaults(handler=command_check_pdf)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.home / "logs", verbose=args.verbose)
+    try:
+        return args.handler(args)
+    except CounterSignError as error:
+        log.error("%s failed: %s", args.command, error)
+        message = error.message
+        if args.json:
+            print(json.dumps({"error": str(error), "message": message.to_json()}, ensure_ascii=False))
+        else:
+            print(f"error: {error}\n{message.zh}\n{message.en}", file=sys.stderr)
+        return 2

@@ -1,0 +1,194 @@
+"""Provisioning a demo branch: configuration, certificates, store, simulated card and camera.
+
+The demo customer's card photo and live frames are real photographs of one person,
+and the impostor frames show another, so face matching runs on real faces. The
+photographs come from a folder the caller names (``make fixtures`` downloads them).
+"""
+
+import io
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from PIL import Image
+
+from countersign.config import CONFIG_NAME, BranchConfig, load_config
+from countersign.files import write_atomically
+from countersign.pki import make_demo_pki
+from devices.idcard.simulator import SimulatedCard
+from devices.idcard.photo import SimulatedPhotoCodec
+from devices.idcard.text_block import ResidentTextFields, encode_resident_text
+from kiosk.contracts.pricing import PriceList
+from kiosk.errors import ConfigError
+from kiosk.identity.face import FaceMatcher, FaceModel
+from kiosk.identity.images import decode_image
+from kiosk.identity.licence import DrivingLicence
+from kiosk.rental import Branch, Reservation, Vehicle
+from kiosk.store.database import Database
+from kiosk.store.keys import create_key_file, load_key_file
+from kiosk.store.rentals import RentalStore
+from resources import DEMO_DIR
+
+log = logging.getLogger(__name__)
+
+CARD_PHOTO_SIZE = (102, 126)  # width × height of the photo a resident ID card chip holds
+CUSTOMER_FRAMES = "camera/customer"
+IMPOSTOR_FRAMES = "camera/impostor"
+
+
+def demo_data() -> dict:
+    return json.loads((DEMO_DIR / "demo-branch.json").read_text(encoding="utf-8"))
+
+
+def make_card_photo(image_file: bytes, model: FaceModel) -> bytes:
+    """Crop a photograph around its one face to the card's 102×126 portrait, as PNG."""
+    rgb = decode_image(image_file)
+    face = FaceMatcher(model).describe_single(rgb).box
+    centre_x = (face.left + face.right) / 2
+    centre_y = (face.top + face.bottom) / 2 + 0.05 * face.width
+    width = face.width * 1.6
+    height = width * CARD_PHOTO_SIZE[1] / CARD_PHOTO_SIZE[0]
+    box = (round(centre_x - width / 2), round(centre_y - height / 2), round(centre_x + width / 2), round(centre_y + height / 2))
+    portrait = Image.fromarray(rgb).crop(box).resize(CARD_PHOTO_SIZE, Image.Resampling.LANCZOS)
+    output = io.BytesIO()
+    portrait.save(output, format="PNG")
+    return output.getvalue()
+
+
+def load_simulated_card(card_file: Path, codec: SimulatedPhotoCodec) -> SimulatedCard:
+    """Build the chip contents of a simulated card from its JSON file and photo."""
+    document = json.loads(card_file.read_text(encoding="utf-8"))
+    photo = (card_file.parent / document["photo"]).read_bytes()
+    text = encode_resident_text(ResidentTextFields(**document["fields"]))
+    return SimulatedCard(text=text, photo=codec.register(photo))
+
+
+def _write_config(home: Path) -> None:
+    text = """\
+# CounterSign demo branch. Paths are relative to this folder.
+[branch]
+profile = "branch.json"
+
+[store]
+path = "store/countersign.db"
+# NOTE: a key file is provisional; see kiosk/store/keys.py.
+key_file = "keys/store.key"
+
+[signing]
+kind = "pkcs12"
+pkcs12 = "pki/company-seal.p12"
+passphrase_file = "keys/company-seal.pass"
+trust_roots = ["pki/demo-root-ca.pem"]
+
+[reader]
+kind = "simulated"
+baudrate = 115200
+card = "cards/demo-customer.json"
+
+[camera]
+kind = "recorded"
+frames = "camera/customer"
+
+[contract]
+template_id = "rental-agreement"
+template_version = "1"
+
+[face]
+threshold = 0.6
+"""
+    write_atomically(home / CONFIG_NAME, text.encode("utf-8"), mode=0o644)
+
+
+@dataclass(frozen=True)
+class DemoFaces:
+    card_photo: Path
+    customer_frames: list[Path]
+    impostor_frames: list[Path]
+
+
+def find_demo_faces(faces_dir: Path) -> DemoFaces:
+    """Locate the demo photographs in ``faces_dir``; raises :class:`ConfigError` naming the missing file."""
+    names = demo_data()["faces"]
+    faces = DemoFaces(
+        card_photo=faces_dir / names["card_photo"],
+        customer_frames=[faces_dir / name for name in names["customer_frames"]],
+        impostor_frames=[faces_dir / name for name in names["impostor_frames"]],
+    )
+    for path in [faces.card_photo, *faces.customer_frames, *faces.impostor_frames]:
+        if not path.is_file():
+            raise ConfigError(
+                f"demo photograph {path} not found; run 'make fixtures' or pass --faces with the folder "
+                "of face_recognition 1.3.0's tests/test_images"
+            )
+    return faces
+
+
+def provision_demo_branch(home: Path, faces_dir: Path, model: FaceModel | None = None) -> BranchConfig:
+    """Create a complete demo branch in ``home``; refuses when one exists already."""
+    if (home / CONFIG_NAME).exists():
+        raise ConfigError(f"{home} already holds a branch configuration")
+    faces = find_demo_faces(faces_dir)
+    data = demo_data()
+    home.mkdir(parents=True, exist_ok=True)
+    branch = Branch(**data["branch"])
+
+    write_atomically(home / "branch.json", json.dumps(data["branch"], ensure_ascii=False, indent=2).encode(), mode=0o644)
+    make_demo_pki(home / "pki", home / "keys", branch)
+    create_key_file(home / "keys" / "store.key")
+
+    model = model or FaceModel()
+    card_photo = make_card_photo(faces.card_photo.read_bytes(), model)
+    write_atomically(home / "cards" / "demo-customer.png", card_photo, mode=0o644)
+    card = {"fields": data["customer"]["card"], "photo": "demo-customer.png"}
+    write_atomically(home / "cards" / "demo-customer.json", json.dumps(card, ensure_ascii=False, indent=2).encode(), mode=0o644)
+
+    for folder, frames in ((CUSTOMER_FRAMES, faces.customer_frames), (IMPOSTOR_FRAMES, faces.impostor_frames)):
+        (home / folder).mkdir(parents=True, exist_ok=True)
+        for index, frame in enumerate(frames):
+            shutil.copyfile(frame, home / folder / f"{index:03d}{frame.suffix.lower()}")
+
+    _write_config(home)
+    config = load_config(home)
+    database = Database.open(config.store_path, load_key_file(config.store_key_file), create=True)
+    try:
+        store = RentalStore(database)
+        for vehicle in data["vehicles"]:
+            store.put_vehicle(Vehicle(**vehicle))
+        store.put_price_list(PriceList.from_json(data["price_list"]))
+    finally:
+        database.close()
+    log.info("demo branch provisioned in %s", home)
+    return config
+
+
+def seed_demo_reservation(store: RentalStore, now: datetime) -> Reservation:
+    """Book the demo customer's car from ``now`` (to the minute) for the configured days."""
+    data = demo_data()
+    customer = data["customer"]
+    vehicle = next(Vehicle(**v) for v in data["vehicles"] if v["vehicle_id"] == customer["vehicle_id"])
+    licence_data = customer["licence"]
+    pickup = now.replace(second=0, microsecond=0)
+    reservation = Reservation(
+        reservation_no=f"R{now:%Y%m%d%H%M%S%f}",
+        customer_name=customer["card"]["name"],
+        document_number=customer["card"]["number"],
+        phone=customer["phone"],
+        vehicle=vehicle,
+        pickup_at=pickup,
+        return_at=pickup + timedelta(days=int(customer["rental_days"])),
+        licence=DrivingLicence(
+            number=customer["card"]["number"],
+            name=customer["card"]["name"],
+            licence_class=licence_data["licence_class"],
+            first_issue_date=date.fromisoformat(licence_data["first_issue_date"]),
+            valid_from=date.fromisoformat(licence_data["valid_from"]),
+            valid_to=date.fromisoformat(licence_data["valid_to"]) if licence_data["valid_to"] else None,
+        ),
+        price_list_version=data["price_list"]["version"],
+    )
+    store.supersede_open_reservations(reservation.document_number)
+    store.put_reservation(reservation)
+    return reservation

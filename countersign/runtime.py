@@ -1,0 +1,132 @@
+"""Wiring a branch: open the store, start the devices (or their simulators) and build sessions."""
+
+import logging
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from countersign.config import BranchConfig
+from countersign.demo_branch import load_simulated_card
+from devices.camera import Camera, OpenCvCamera, RecordedCamera
+from devices.idcard.photo import PhotoDecoder, SimulatedPhotoCodec
+from devices.idcard.serial_reader import SerialIdCardReader
+from devices.idcard.simulator import ReaderSimulator
+from devices.pty_pair import PtyPair
+from kiosk.contracts.sealing import ContractSealer
+from kiosk.contracts.template import load_template
+from kiosk.errors import ConfigError
+from kiosk.identity.face import FaceMatcher, FaceModel
+from kiosk.session import RentalSession, SessionServices
+from kiosk.store.database import Database
+from kiosk.store.keys import load_key_file
+from kiosk.store.rentals import RentalStore
+from resources import CONTRACTS_DIR
+
+log = logging.getLogger(__name__)
+
+
+class BranchRuntime:
+    """Everything a branch runs, started together and stopped together.
+
+    With a simulated reader, the GA 467 simulator serves the configured card on one end
+    of a socat pty pair and the real serial driver reads the other end. ``camera_frames``
+    replaces the configured recorded frames (the demo uses it to present an impostor).
+    """
+
+    def __init__(self, config: BranchConfig, camera_frames: Path | None = None, face_model: FaceModel | None = None) -> None:
+        self.config = config
+        self.camera_frames = camera_frames
+        self.face_model = face_model
+        self.simulator: ReaderSimulator | None = None
+        self._pty: PtyPair | None = None
+        self._run_dir: tempfile.TemporaryDirectory | None = None
+        self.database: Database | None = None
+        self.services: SessionServices | None = None
+
+    def clock(self) -> datetime:
+        return datetime.now(ZoneInfo(self.config.branch.timezone))
+
+    def start(self) -> "BranchRuntime":
+        config = self.config
+        try:
+            self.database = Database.open(config.store_path, load_key_file(config.store_key_file))
+            store = RentalStore(self.database)
+            reader, decoder = self._start_reader()
+            camera = self._open_camera()
+            model = self.face_model or FaceModel()
+            template = load_template(CONTRACTS_DIR, config.template_id, config.template_version)
+            passphrase = config.pkcs12_passphrase_file.read_bytes().strip()
+            sealer = ContractSealer.from_pkcs12(config.pkcs12_path, passphrase, location=config.branch.city_zh)
+        except BaseException:
+            self.stop()
+            raise
+
+        self.services = SessionServices(
+            branch=config.branch,
+            reader=reader,
+            photo_decoder=decoder,
+            camera=camera,
+            face_matcher=FaceMatcher(model, threshold=config.face_threshold),
+            store=store,
+            template=template,
+            sealer=sealer,
+            clock=self.clock,
+        )
+        log.info("branch %s started", config.branch.branch_id)
+        return self
+
+    def _start_reader(self) -> tuple[SerialIdCardReader, PhotoDecoder]:
+        reader_config = self.config.reader
+        if reader_config.kind == "serial":
+            # TODO: decode WLT photos through the reader vendor's library; until then a
+            # real serial reader can only be used with simulated cards.
+            raise ConfigError("reader.kind 'serial' needs a vendor WLT decoder, which is not supported yet")
+
+        if reader_config.card is None:
+            raise ConfigError("a simulated reader needs reader.card")
+        codec = SimulatedPhotoCodec()
+        card = load_simulated_card(reader_config.card, codec)
+        self._run_dir = tempfile.TemporaryDirectory(prefix="countersign-pty-")
+        self._pty = PtyPair(Path(self._run_dir.name)).start()
+        self.simulator = ReaderSimulator(str(self._pty.simulator_path), reader_config.baudrate).start()
+        self.simulator.present(card)
+        return SerialIdCardReader(str(self._pty.device_path), reader_config.baudrate), codec
+
+    def _open_camera(self) -> Camera:
+        camera_config = self.config.camera
+        if self.camera_frames is not None:
+            return RecordedCamera.from_folder(self.camera_frames)
+        if camera_config.kind == "recorded":
+            if camera_config.frames is None:
+                raise ConfigError("a recorded camera needs camera.frames")
+            return RecordedCamera.from_folder(camera_config.frames)
+        return OpenCvCamera(camera_config.index)
+
+    def new_session(self) -> RentalSession:
+        if self.services is None:
+            raise RuntimeError("BranchRuntime.start() must run before new_session()")
+        return RentalSession(self.services)
+
+    def stop(self) -> None:
+        if self.services is not None:
+            self.services.reader.close()
+            self.services.camera.close()
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
+        if self._pty is not None:
+            self._pty.stop()
+            self._pty = None
+        if self._run_dir is not None:
+            self._run_dir.cleanup()
+            self._run_dir = None
+        if self.database is not None:
+            self.database.close()
+            self.database = None
+
+    def __enter__(self) -> "BranchRuntime":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()

@@ -1,0 +1,116 @@
+"""Cameras: live capture through OpenCV, and recorded frames of real faces for tests and demos.
+
+Both return 8-bit BGR frames (OpenCV's order) of the configured size.
+"""
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from devices.errors import CameraError, FrameUnreadableError
+from devices.ownership import ThreadOwner
+
+log = logging.getLogger(__name__)
+
+FRAME_SIZE = (640, 480)
+
+
+class Camera(Protocol):
+    """A source of BGR frames.
+
+    ``read_frame`` raises :class:`CameraError` when the camera is gone and
+    :class:`FrameUnreadableError` when one frame cannot be decoded.
+    """
+
+    def read_frame(self) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+def letterbox(image: np.ndarray, size: tuple[int, int] = FRAME_SIZE) -> np.ndarray:
+    """Scale ``image`` to fit ``size`` (width, height) and pad the rest with black."""
+    width, height = size
+    scale = min(width / image.shape[1], height / image.shape[0])
+    scaled_width = max(1, round(image.shape[1] * scale))
+    scaled_height = max(1, round(image.shape[0] * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    scaled = cv2.resize(image, (scaled_width, scaled_height), interpolation=interpolation)
+
+    frame = np.zeros((height, width, 3), dtype=np.uint8)
+    top = (height - scaled_height) // 2
+    left = (width - scaled_width) // 2
+    frame[top : top + scaled_height, left : left + scaled_width] = scaled
+    return frame
+
+
+class RecordedCamera:
+    """Plays recorded images as camera frames, in order, starting again after the last.
+
+    Each file is decoded when its turn comes, so an unreadable file raises
+    :class:`FrameUnreadableError` for that frame only, as a glitching camera would.
+    """
+
+    def __init__(self, frames: Sequence[Path], size: tuple[int, int] = FRAME_SIZE) -> None:
+        if not frames:
+            raise CameraError("recorded camera has no frames")
+        self.frames = list(frames)
+        self.size = size
+        self._next = 0
+
+    @classmethod
+    def from_folder(cls, folder: Path, size: tuple[int, int] = FRAME_SIZE) -> "RecordedCamera":
+        """Use every .jpg, .jpeg and .png file in ``folder``, sorted by name."""
+        suffixes = {".jpg", ".jpeg", ".png"}
+        frames = sorted(path for path in folder.iterdir() if path.suffix.lower() in suffixes)
+        if not frames:
+            raise CameraError(f"no recorded frames (.jpg, .png) in {folder}")
+        return cls(frames, size)
+
+    def read_frame(self) -> np.ndarray:
+        path = self.frames[self._next % len(self.frames)]
+        self._next += 1
+
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise FrameUnreadableError(f"recorded frame {path.name} cannot be decoded")
+        return letterbox(image, self.size)
+
+    def close(self) -> None:
+        self._next = 0
+
+
+class OpenCvCamera:
+    """A live camera opened with ``cv2.VideoCapture``; owned by the first thread that reads."""
+
+    def __init__(self, index: int = 0, size: tuple[int, int] = FRAME_SIZE) -> None:
+        self.index = index
+        self.size = size
+        self._capture: cv2.VideoCapture | None = None
+        self._owner = ThreadOwner(f"camera {index}")
+
+    def read_frame(self) -> np.ndarray:
+        self._owner.check()
+        if self._capture is None:
+            capture = cv2.VideoCapture(self.index)
+            if not capture.isOpened():
+                raise CameraError(f"camera {self.index} cannot be opened")
+            capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
+            capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size[1])
+            self._capture = capture
+
+        ok, frame = self._capture.read()
+        if not ok or frame is None:
+            self.close()
+            raise CameraError(f"camera {self.index} returned no frame")
+        if (frame.shape[1], frame.shape[0]) != self.size:
+            frame = letterbox(frame, self.size)
+        return frame
+
+    def close(self) -> None:
+        if self._capture is not None:
+            self._capture.release()
+            self._capture = None

@@ -1,0 +1,31 @@
+"""The interface every ID-card reader driver implements."""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class CardRead:
+    """What a reader returns for one card, before any interpretation.
+
+    ``text`` is the 256-byte UCS-2 text block, ``photo`` the compressed (WLT) photo as
+    the chip stores it and ``fingerprint`` the fingerprint block when one was read.
+    """
+
+    text: bytes
+    photo: bytes
+    fingerprint: bytes | None = None
+
+
+class IdCardReader(Protocol):
+    """A reader of resident ID cards and the cards that share their chip layout.
+
+    ``read_card`` blocks for at most ``timeout`` seconds plus the driver's retries, and
+    raises :class:`devices.errors.NoCardError`, :class:`devices.errors.CardRemovedError`,
+    :class:`devices.errors.CardReadError`, :class:`devices.errors.FrameError` or
+    :class:`devices.errors.ReaderTimeoutError`.
+    """
+
+    def read_card(self) -> CardRead: ...
+
+    def close(self) -> None: ...

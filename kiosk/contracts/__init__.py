@@ -1,0 +1,1 @@
+"""Contracts: templates, drafting, the contract check, the PDF and its PAdES seal."""

@@ -1,0 +1,24 @@
+"""How contract values are written on screen and on paper."""
+
+from datetime import date, datetime
+from typing import Any
+
+
+def format_money(fen: int) -> str:
+    """Format fen as yuan with thousands separators: 89700 -> "¥897.00"."""
+    sign = "-" if fen < 0 else ""
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{sign}¥{yuan:,}.{cents:02d}"
+
+
+def format_value(value: Any, field_type: str) -> str:
+    """Format a typed field value; ``None`` becomes an empty string."""
+    if value is None:
+        return ""
+    if field_type == "money":
+        return format_money(int(value))
+    if field_type == "datetime" and isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if field_type == "date" and isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)

@@ -1,0 +1,162 @@
+"""The typed errors of the kiosk and the one place that turns any error into a sentence.
+
+Every error a customer can meet has a class here or in :mod:`devices.errors`, and
+:func:`user_message` maps it to a sentence that says what happened and what to do next.
+An exception without a mapping gets a generic sentence; the caller logs its traceback.
+"""
+
+from devices import errors as device_errors
+from kiosk.messages import Message
+
+
+class CounterSignError(Exception):
+    """Base of the kiosk's errors; ``message`` is what the customer or clerk sees."""
+
+    message = Message("系统出现问题，请联系工作人员。", "Something went wrong. Please ask a member of staff.")
+
+    def __init__(self, detail: str, message: Message | None = None) -> None:
+        super().__init__(detail)
+        if message is not None:
+            self.message = message
+
+
+class InvalidIdNumber(CounterSignError):
+    message = Message("身份证号码无效，请联系工作人员。", "The ID number is not valid. Please ask a member of staff.")
+
+
+class DocumentUnreadable(CounterSignError):
+    message = Message(
+        "证件信息无法识别，请重新放置证件或联系工作人员。",
+        "The card could not be understood. Please place it again or ask a member of staff.",
+    )
+
+
+class DocumentInvalid(CounterSignError):
+    message = Message(
+        "证件信息有误，无法办理，请联系工作人员。",
+        "The card's data is not valid. Please ask a member of staff.",
+    )
+
+
+class ImageUnreadable(CounterSignError):
+    message = Message("拍摄失败，请重新拍摄。", "Capture failed, please retake.")
+
+
+class ImageTooLarge(ImageUnreadable):
+    message = Message("图像过大，无法处理，请重新拍摄。", "The image is too large to process. Please retake.")
+
+
+class NoFaceFound(CounterSignError):
+    message = Message(
+        "未检测到人脸，请正对摄像头。",
+        "No face found. Please look straight at the camera.",
+    )
+
+
+class SeveralFacesFound(CounterSignError):
+    message = Message(
+        "检测到多张人脸，请确保只有您一人在镜头前。",
+        "More than one face found. Please make sure only you are in front of the camera.",
+    )
+
+
+class StoreError(CounterSignError):
+    message = Message(
+        "本机数据存储出现问题，请联系工作人员（需要维护）。",
+        "The local data store has a problem. Please ask a member of staff (service needed).",
+    )
+
+
+class WrongStoreKey(StoreError):
+    """The key does not open the store; the file was left untouched."""
+
+
+class StoreMissing(StoreError):
+    """The store file does not exist and was not to be created."""
+
+
+class SchemaTooNew(StoreError):
+    """The store was written by a newer CounterSign than this one."""
+
+
+class TemplateError(CounterSignError):
+    message = Message(
+        "合同模板不可用，请联系工作人员。",
+        "The contract template is not available. Please ask a member of staff.",
+    )
+
+
+class SealingError(CounterSignError):
+    message = Message(
+        "合同签章失败，请联系工作人员。",
+        "The contract could not be sealed. Please ask a member of staff.",
+    )
+
+
+class FontMissing(SealingError):
+    """No font with Chinese glyphs was found for the contract PDF."""
+
+
+class SignatureRejected(CounterSignError):
+    message = Message("签名无法识别，请重新签名。", "The signature could not be recognised. Please sign again.")
+
+
+class SessionStateError(CounterSignError):
+    """A session step was called in a stage where it does not belong (a programming error)."""
+
+
+class ConfigError(CounterSignError):
+    message = Message(
+        "本机配置有误，请联系门店 IT。",
+        "This terminal is misconfigured. Please contact branch IT.",
+    )
+
+
+_DEVICE_MESSAGES: list[tuple[type[Exception], Message]] = [
+    (
+        device_errors.NoCardError,
+        Message("未检测到证件，请将身份证放在读卡区。", "No card found. Please place your ID card on the reader."),
+    ),
+    (
+        device_errors.CardRemovedError,
+        Message(
+            "读卡过程中证件被移开，请将证件放稳后重试。",
+            "The card was moved while it was read. Please hold it still on the reader and try again.",
+        ),
+    ),
+    (
+        device_errors.FrameError,
+        Message("读卡通信出错，请重试。", "The card reader sent garbled data. Please try again."),
+    ),
+    (
+        device_errors.ReaderTimeoutError,
+        Message("读卡器无响应，请重试或联系工作人员。", "The card reader did not respond. Please try again or ask a member of staff."),
+    ),
+    (
+        device_errors.PhotoDecodeError,
+        Message("证件照片无法读取，请联系工作人员。", "The photo on the card could not be read. Please ask a member of staff."),
+    ),
+    (
+        device_errors.ReaderError,
+        Message("读卡失败，请重试或联系工作人员。", "The card could not be read. Please try again or ask a member of staff."),
+    ),
+    (device_errors.FrameUnreadableError, ImageUnreadable.message),
+    (
+        device_errors.CameraError,
+        Message("摄像头不可用，请联系工作人员。", "The camera is not available. Please ask a member of staff."),
+    ),
+    (
+        device_errors.SignaturePadError,
+        Message("签名板不可用，请联系工作人员。", "The signature pad is not available. Please ask a member of staff."),
+    ),
+]
+
+
+def user_message(error: BaseException) -> Message:
+    """Return the sentence to show for ``error``; never the error's own text."""
+    if isinstance(error, CounterSignError):
+        return error.message
+    for error_type, message in _DEVICE_MESSAGES:
+        if isinstance(error, error_type):
+            return message
+    return CounterSignError.message

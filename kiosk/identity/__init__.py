@@ -1,0 +1,1 @@
+"""Identity documents, licences and faces: reading what a customer presents and checking it."""

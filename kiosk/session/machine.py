@@ -1,0 +1,418 @@
+"""The rental session state machine.
+
+welcome → consent → document → licence → face → verification → contract → sign → done,
+with exits to "refused, with a reason", "clerk review" and "cancelled". Each step is a
+method that checks it is called in its stage, does the work through
+:class:`SessionServices`, appends a :class:`StageRecord` and moves the state. A step
+never raises for bad input or a failing device: it records the outcome (``retry`` keeps
+the stage) and returns the record. Steps block, so front ends call them off the UI
+thread, one at a time.
+"""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from devices import errors as device_errors
+from devices.signature_pad import Signature
+from kiosk.checks import Check, Outcome
+from kiosk.contracts.check import ContractCheckResult, check_contract
+from kiosk.contracts.drafting import ContractDraft, ContractSources, draft_contract
+from kiosk.contracts.pricing import PriceList, make_quote
+from kiosk.contracts.render import Acknowledgement, render_contract
+from kiosk.contracts.signature_image import check_signature, render_signature_png
+from kiosk.errors import (
+    CounterSignError,
+    DocumentUnreadable,
+    ImageUnreadable,
+    NoFaceFound,
+    SessionStateError,
+    SeveralFacesFound,
+    SignatureRejected,
+    user_message,
+)
+from kiosk.identity.documents import Identity
+from kiosk.identity.face import FaceDescriptor
+from kiosk.identity.images import bgr_to_rgb, decode_image
+from kiosk.identity.licence import check_licence_class, check_licence_holder, check_licence_validity
+from kiosk.identity.resident_card import parse_resident_card
+from kiosk.identity.verification import (
+    Decision,
+    VerificationResult,
+    check_document_number,
+    check_document_validity,
+    check_face_match,
+)
+from kiosk.messages import Message
+from kiosk.rental import Reservation
+from kiosk.session.services import SessionServices
+from kiosk.session.stages import TERMINAL_STAGES, Stage, StageRecord
+from kiosk.store.rentals import StoredContract
+
+log = logging.getLogger(__name__)
+
+_RETRYABLE_CARD_ERRORS = (device_errors.ReaderError, device_errors.PhotoDecodeError, DocumentUnreadable)
+_RETRYABLE_FACE_ERRORS = (ImageUnreadable, NoFaceFound, SeveralFacesFound)
+
+
+@dataclass(frozen=True)
+class SignedContract:
+    contract_no: str
+    pdf: bytes
+    pdf_sha256: str
+
+
+class RentalSession:
+    """One customer's rental, from welcome to a signed contract or a reasoned exit."""
+
+    def __init__(self, services: SessionServices, session_id: str | None = None) -> None:
+        self.services = services
+        self.session_id = session_id or uuid.uuid4().hex[:12]
+        self.stage = Stage.WELCOME
+        self.records: list[StageRecord] = []
+        self.identity: Identity | None = None
+        self.reservation: Reservation | None = None
+        self.checks: list[Check] = []
+        self.verification: VerificationResult | None = None
+        self.verification_id = uuid.uuid4().hex
+        self.draft: ContractDraft | None = None
+        self.contract_check: ContractCheckResult | None = None
+        self.acknowledgements: list[Acknowledgement] = []
+        self.signed: SignedContract | None = None
+        self._live_face: FaceDescriptor | None = None
+        self._price_list: PriceList | None = None
+        self._sources: ContractSources | None = None
+
+    # Bookkeeping ---------------------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        return self.stage in TERMINAL_STAGES
+
+    @property
+    def decision(self) -> str:
+        """Return "approved", "refused", "clerk_review", "cancelled" or "in_progress"."""
+        return {
+            Stage.DONE: "approved",
+            Stage.REFUSED: "refused",
+            Stage.CLERK_REVIEW: "clerk_review",
+            Stage.CANCELLED: "cancelled",
+        }.get(self.stage, "in_progress")
+
+    @property
+    def last_record(self) -> StageRecord | None:
+        return self.records[-1] if self.records else None
+
+    def _require(self, stage: Stage) -> None:
+        if self.stage is not stage:
+            raise SessionStateError(f"step for {stage.value} called in stage {self.stage.value}")
+
+    def _record(self, outcome: Outcome, reason: Message, next_stage: Stage | None = None) -> StageRecord:
+        record = StageRecord(self.stage, outcome, reason, self.services.clock())
+        self.records.append(record)
+        log.info(
+            "session %s: %s %s -> %s: %s",
+            self.session_id,
+            record.stage.value,
+            outcome.value,
+            (next_stage or self.stage).value,
+            reason.en,
+        )
+        if next_stage is not None:
+            self.stage = next_stage
+        return record
+
+    def _unexpected(self, error: Exception) -> StageRecord:
+        log.exception("session %s: unexpected error in stage %s", self.session_id, self.stage.value)
+        return self._record(Outcome.REVIEW, user_message(error), Stage.CLERK_REVIEW)
+
+    def _store_verification(self, result: VerificationResult) -> None:
+        self.verification = result
+        self.services.store.record_verification(
+            self.verification_id,
+            self.session_id,
+            self.services.branch.branch_id,
+            self.identity,
+            self.reservation,
+            result,
+            self.services.clock(),
+        )
+
+    def _refuse(self, check: Check) -> StageRecord:
+        """Store the failed checks so far as a refused verification and leave the session."""
+        self.checks.append(check)
+        self._store_verification(VerificationResult(tuple(self.checks)))
+        return self._record(Outcome.FAIL, check.reason, Stage.REFUSED)
+
+    # Steps ---------------------------------------------------------------------
+
+    def start(self) -> StageRecord:
+        self._require(Stage.WELCOME)
+        return self._record(Outcome.PASS, Message("欢迎使用自助租车。", "Welcome to self-service rental."), Stage.CONSENT)
+
+    def give_consent(self, accepted: bool) -> StageRecord:
+        """Record the customer's answer to the consent text; declining ends the session."""
+        self._require(Stage.CONSENT)
+        if not accepted:
+            return self._record(
+                Outcome.FAIL,
+                Message(
+                    "您未同意处理个人信息，无法自助办理。请到柜台由工作人员为您办理。",
+                    "Without your consent the kiosk cannot continue. Please go to the counter, where staff can help you.",
+                ),
+                Stage.CANCELLED,
+            )
+        return self._record(Outcome.PASS, Message("您已同意处理个人信息。", "You consented to the processing of your data."), Stage.DOCUMENT)
+
+    def read_document(self) -> StageRecord:
+        """Read the ID card, check it and find the customer's reservation."""
+        self._require(Stage.DOCUMENT)
+        today = self.services.clock().date()
+        try:
+            read = self.services.reader.read_card()
+            photo = self.services.photo_decoder.decode(read.photo)
+            identity = parse_resident_card(read, photo, today)
+        except _RETRYABLE_CARD_ERRORS as error:
+            log.warning("session %s: card read failed: %s: %s", self.session_id, type(error).__name__, error)
+            return self._record(Outcome.RETRY, user_message(error))
+        except CounterSignError as error:
+            log.warning("session %s: card refused: %s", self.session_id, error)
+            return self._refuse(Check("document_number", Outcome.FAIL, error.message))
+        except Exception as error:
+            return self._unexpected(error)
+
+        self.identity = identity
+        try:
+            self.reservation = self.services.store.find_reservation(identity.number)
+        except Exception as error:
+            return self._unexpected(error)
+        self.checks.append(check_document_number(identity))
+
+        if self.reservation is None:
+            log.info("session %s: no open reservation for %s", self.session_id, identity.masked_number)
+            return self._record(
+                Outcome.REVIEW,
+                Message(
+                    "未找到与该证件对应的预订，请到柜台办理。",
+                    "No reservation was found for this ID card. Please go to the counter.",
+                ),
+                Stage.CLERK_REVIEW,
+            )
+        if self.reservation.customer_name != identity.name:
+            return self._record(
+                Outcome.REVIEW,
+                Message("预订人姓名与证件不一致，请到柜台办理。", "The name on the reservation differs from the card. Please go to the counter."),
+                Stage.CLERK_REVIEW,
+            )
+        return self._record(
+            Outcome.PASS,
+            Message(
+                f"身份证已读取，号码校验通过；已找到预订 {self.reservation.reservation_no}。",
+                f"ID card read and its number is valid; reservation {self.reservation.reservation_no} found.",
+            ),
+            Stage.LICENCE,
+        )
+
+    def check_licence(self) -> StageRecord:
+        """Check the licence on the reservation, and the card's validity, against the rental."""
+        self._require(Stage.LICENCE)
+        assert self.identity is not None and self.reservation is not None
+        reservation = self.reservation
+        checks = [
+            check_document_validity(self.identity, reservation.return_at),
+            check_licence_holder(reservation.licence, self.identity.name, self.identity.number),
+            check_licence_class(reservation.licence, reservation.vehicle.licence_class_required),
+            check_licence_validity(reservation.licence, reservation.pickup_at, reservation.return_at),
+        ]
+        failed = next((check for check in checks if not check.passed), None)
+        if failed is not None:
+            self.checks.extend(check for check in checks if check is not failed)
+            try:
+                return self._refuse(failed)
+            except Exception as error:
+                return self._unexpected(error)
+        self.checks.extend(checks)
+        return self._record(
+            Outcome.PASS,
+            Message("驾驶证与证件有效期核验通过。", "Licence and ID card validity checked."),
+            Stage.FACE,
+        )
+
+    def capture_face(self) -> StageRecord:
+        """Examine camera frames until one shows exactly one face; the frames are not kept."""
+        self._require(Stage.FACE)
+        last_error: Exception | None = None
+        for attempt in range(self.services.face_capture_attempts):
+            try:
+                frame = self.services.camera.read_frame()
+                self._live_face = self.services.face_matcher.describe_single(bgr_to_rgb(frame))
+            except device_errors.CameraError as error:
+                if isinstance(error, device_errors.FrameUnreadableError):
+                    last_error = error
+                    continue
+                log.error("session %s: camera failed: %s", self.session_id, error)
+                return self._record(Outcome.RETRY, user_message(error))
+            except _RETRYABLE_FACE_ERRORS as error:
+                last_error = error
+                continue
+            except Exception as error:
+                return self._unexpected(error)
+            log.info("session %s: face captured on frame %d", self.session_id, attempt + 1)
+            return self._record(Outcome.PASS, Message("已拍摄人脸。", "Face captured."), Stage.VERIFICATION)
+
+        assert last_error is not None
+        log.warning("session %s: no usable face in %d frames: %s", self.session_id, self.services.face_capture_attempts, last_error)
+        return self._record(Outcome.RETRY, user_message(last_error))
+
+    def verify(self) -> StageRecord:
+        """Match the live face to the card photo and decide on every check so far."""
+        self._require(Stage.VERIFICATION)
+        assert self.identity is not None and self._live_face is not None
+        try:
+            card_face = self.services.face_matcher.describe_single(decode_image(self.identity.photo), upsample=2)
+        except (ImageUnreadable, NoFaceFound, CounterSignError) as error:
+            log.warning("session %s: card photo unusable: %s", self.session_id, error)
+            return self._record(
+                Outcome.REVIEW,
+                Message("证件照片无法用于比对，请到柜台办理。", "The card photo cannot be used for matching. Please go to the counter."),
+                Stage.CLERK_REVIEW,
+            )
+        except Exception as error:
+            return self._unexpected(error)
+
+        match = self.services.face_matcher.compare(card_face, self._live_face)
+        self._live_face = None
+        self.checks.append(check_face_match(match))
+        # NOTE: no liveness check runs yet, so a printed photo held up to the camera can pass.
+        result = VerificationResult(tuple(self.checks))
+        try:
+            self._store_verification(result)
+        except Exception as error:
+            return self._unexpected(error)
+
+        if result.decision is Decision.APPROVED:
+            return self._record(Outcome.PASS, Message("身份核验通过。", "Identity verified."), Stage.CONTRACT)
+        problem = result.first_problem
+        assert problem is not None
+        next_stage = Stage.REFUSED if result.decision is Decision.REFUSED else Stage.CLERK_REVIEW
+        return self._record(problem.outcome, problem.reason, next_stage)
+
+    def prepare_contract(self) -> StageRecord:
+        """Fill the contract and run the contract check; the stage stays for the customer to read."""
+        self._require(Stage.CONTRACT)
+        assert self.identity is not None and self.reservation is not None
+        services = self.services
+        try:
+            now = services.clock()
+            self._price_list = services.store.price_list(self.reservation.price_list_version)
+            quote = make_quote(
+                self._price_list, self.reservation.vehicle.price_group, self.reservation.pickup_at, self.reservation.return_at
+            )
+            self._sources = ContractSources(
+                contract_number=services.store.next_contract_number(services.branch.branch_id, now.date()),
+                branch=services.branch,
+                identity=self.identity,
+                licence=self.reservation.licence,
+                reservation=self.reservation,
+                quote=quote,
+            )
+            self.draft = draft_contract(services.template, self._sources)
+            self.contract_check = check_contract(self.draft, services.template, self._sources, self._price_list)
+        except Exception as error:
+            return self._unexpected(error)
+
+        summary = self.contract_check.to_check()
+        self.checks.append(summary)
+        if not self.contract_check.passed:
+            log.error("session %s: contract check failed: %s", self.session_id, summary.details)
+            return self._record(Outcome.REVIEW, summary.reason, Stage.CLERK_REVIEW)
+        return self._record(Outcome.PASS, summary.reason)
+
+    @property
+    def clauses_to_acknowledge(self) -> list[str]:
+        return [clause.clause_id for clause in self.services.template.clauses if clause.must_acknowledge]
+
+    def acknowledge(self, clause_ids: list[str]) -> StageRecord:
+        """Record the key clauses the customer confirmed; all of them are needed to go on."""
+        self._require(Stage.CONTRACT)
+        if self.draft is None:
+            raise SessionStateError("acknowledge called before prepare_contract")
+        missing = [clause for clause in self.clauses_to_acknowledge if clause not in clause_ids]
+        if missing:
+            titles = {clause.clause_id: clause.title for clause in self.draft.clauses}
+            return self._record(
+                Outcome.RETRY,
+                Message(
+                    "请逐条确认以下条款：" + "、".join(titles[c].zh for c in missing),
+                    "Please confirm each of these clauses: " + ", ".join(titles[c].en for c in missing),
+                ),
+            )
+        now = self.services.clock()
+        self.acknowledgements = [Acknowledgement(clause, now) for clause in self.clauses_to_acknowledge]
+        return self._record(
+            Outcome.PASS, Message("您已确认全部重要条款。", "You confirmed every key clause."), Stage.SIGN
+        )
+
+    def sign(self, signature: Signature) -> StageRecord:
+        """Check the signature, check the contract again, render, seal and store it."""
+        self._require(Stage.SIGN)
+        assert self.draft is not None and self._sources is not None and self._price_list is not None
+        assert self.identity is not None and self.reservation is not None
+        services = self.services
+        try:
+            check_signature(signature)
+        except SignatureRejected as error:
+            log.info("session %s: signature rejected: %s", self.session_id, error)
+            return self._record(Outcome.RETRY, error.message)
+
+        try:
+            recheck = check_contract(self.draft, services.template, self._sources, self._price_list)
+            if not recheck.passed:
+                log.error("session %s: contract changed before signing: %s", self.session_id, recheck.to_check().details)
+                return self._record(Outcome.REVIEW, recheck.to_check().reason, Stage.CLERK_REVIEW)
+
+            now = services.clock()
+            rendered = render_contract(self.draft, services.template, services.branch, self.acknowledgements, now)
+            sealed = services.sealer.seal(
+                rendered, render_signature_png(signature), reason=f"租车合同 Car rental contract {self.draft.contract_number}"
+            )
+            stored: StoredContract = services.store.save_signed_contract(
+                branch_id=services.branch.branch_id,
+                verification_id=self.verification_id,
+                identity=self.identity,
+                reservation=self.reservation,
+                draft=self.draft,
+                acknowledgements=self.acknowledgements,
+                signature_strokes=signature.to_json(),
+                pdf=sealed.pdf,
+                signer_subject=sealed.signer_subject,
+                signed_at=now,
+            )
+        except CounterSignError as error:
+            log.exception("session %s: signing failed", self.session_id)
+            return self._record(Outcome.REVIEW, error.message, Stage.CLERK_REVIEW)
+        except Exception as error:
+            return self._unexpected(error)
+
+        self.signed = SignedContract(stored.contract_no, stored.pdf, stored.pdf_sha256)
+        return self._record(
+            Outcome.PASS,
+            Message(f"合同 {stored.contract_no} 已签署并保存。", f"Contract {stored.contract_no} is signed and saved."),
+            Stage.DONE,
+        )
+
+    def cancel(self) -> StageRecord | None:
+        """End an unfinished session at the customer's request or on an idle timeout."""
+        if self.finished:
+            return None
+        return self._record(Outcome.FAIL, Message("已取消办理。", "The session was cancelled."), Stage.CANCELLED)
+
+    def forget_personal_data(self) -> None:
+        """Drop identity, photo, face and contract data from memory, as at the end of a session."""
+        self.identity = None
+        self.reservation = None
+        self._live_face = None
+        self.draft = None
+        self._sources = None
+        self.signed = None

@@ -1,0 +1,1 @@
+"""The branch's encrypted store (SQLCipher 4): reference data, customers, verifications, contracts, outbox."""

@@ -1,0 +1,101 @@
+"""Opening the SQLCipher 4 store: key, checks, pragmas and migrations.
+
+The store is opened with a raw 256-bit key, so no passphrase derivation runs. Before
+anything is written the key is tested with a read; a wrong key leaves the file
+byte-identical. Writes use WAL with ``synchronous=FULL`` so that a committed
+transaction survives a power cut.
+"""
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlcipher3
+
+from devices.ownership import ThreadOwner
+from kiosk.errors import SchemaTooNew, StoreError, StoreMissing, WrongStoreKey
+from kiosk.store.migrations import LATEST_VERSION, MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+
+class Database:
+    """A keyed SQLCipher connection owned by one thread after it is opened."""
+
+    def __init__(self, connection: sqlcipher3.Connection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+        self.owner = ThreadOwner(f"store {path.name}")
+
+    @classmethod
+    def open(cls, path: Path, key: bytes, create: bool = False) -> "Database":
+        """Open (or with ``create``, create) the store at ``path`` and migrate it.
+
+        Raises :class:`StoreMissing`, :class:`WrongStoreKey`, :class:`SchemaTooNew` or
+        :class:`StoreError`.
+        """
+        if not path.exists() and not create:
+            raise StoreMissing(f"store {path} does not exist")
+        if path.exists() and create:
+            raise StoreError(f"store {path} already exists; refusing to create it again")
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+        connection = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+        try:
+            connection.execute("PRAGMA cipher_log_level = NONE")
+            connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            try:
+                connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlcipher3.DatabaseError as error:
+                raise WrongStoreKey(
+                    f"the key does not open {path} (wrong key, or not a SQLCipher 4 store); the file was not changed"
+                ) from error
+
+            version = connection.execute("PRAGMA cipher_version").fetchone()
+            if not version or not str(version[0]).startswith("4."):
+                raise StoreError(f"SQLCipher 4 is required, this build reports {version}")
+
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("PRAGMA foreign_keys = ON")
+            database = cls(connection, path)
+            database.migrate()
+        except BaseException:
+            connection.close()
+            raise
+
+        log.info("store %s open at schema version %d", path, database.schema_version)
+        return database
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.connection.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> None:
+        """Apply every migration above the store's version, each in its own transaction."""
+        current = self.schema_version
+        if current > LATEST_VERSION:
+            raise SchemaTooNew(f"store {self.path} is at schema {current}; this CounterSign knows up to {LATEST_VERSION}")
+        for migration in MIGRATIONS:
+            if migration.version <= current:
+                continue
+            with self.transaction():
+                for statement in migration.statements:
+                    self.connection.execute(statement)
+                self.connection.execute(f"PRAGMA user_version = {migration.version}")
+            log.info("store %s migrated to schema %d: %s", self.path, migration.version, migration.description)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlcipher3.Connection]:
+        """Run the block in ``BEGIN IMMEDIATE`` … ``COMMIT``, rolling back on any exception."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def close(self) -> None:
+        self.connection.close()

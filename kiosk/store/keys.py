@@ -1,0 +1,58 @@
+"""The store key, kept in a key file readable only by the kiosk's user.
+
+NOTE: a key file is the provisional arrangement. The key belongs in the operating
+system's keystore (a TPM 2.0 seal on kiosks, the Secret Service or Windows Credential
+Manager on desktops), with a passphrase-wrapped file only as the fallback.
+"""
+
+import logging
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from kiosk.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+KEY_BYTES = 32
+
+
+def create_key_file(path: Path) -> bytes:
+    """Write a new random key to ``path`` (mode 0600, folder 0700) and return it.
+
+    Refuses to overwrite an existing key, since that would lock the store for good.
+    """
+    if path.exists():
+        raise StoreError(f"key file {path} already exists; refusing to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+
+    key = secrets.token_bytes(KEY_BYTES)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key.hex())
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    log.info("created store key file %s", path)
+    return key
+
+
+def load_key_file(path: Path) -> bytes:
+    """Read the key; raises :class:`StoreError` when missing, malformed or readable by others."""
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        raise StoreError(f"key file {path} not found") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise StoreError(f"key file {path} is readable by other users (mode {stat.S_IMODE(mode):o}); run chmod 600")
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise StoreError(f"key file {path} does not hold a hex key") from None
+    if len(key) != KEY_BYTES:
+        raise StoreError(f"key file {path} holds {len(key)} bytes, expected {KEY_BYTES}")
+    return key

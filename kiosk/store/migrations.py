@@ -1,0 +1,92 @@
+"""Schema migrations of the store, applied in order and recorded in ``PRAGMA user_version``.
+
+A migration is never edited once released: a change to the schema is a new entry.
+Each migration runs in one transaction, so a store is at one version or the next.
+"""
+
+from dataclasses import dataclass
+
+from sync.outbox import OUTBOX_TABLE_V1
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "reference data, customers, verifications, contracts and the outbox",
+        (
+            "CREATE TABLE store_meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+            """CREATE TABLE vehicles (
+                vehicle_id TEXT PRIMARY KEY,
+                plate TEXT NOT NULL UNIQUE,
+                model_zh TEXT NOT NULL,
+                model_en TEXT NOT NULL,
+                licence_class_required TEXT NOT NULL,
+                price_group TEXT NOT NULL
+            )""",
+            "CREATE TABLE price_lists (version TEXT PRIMARY KEY, document TEXT NOT NULL)",
+            """CREATE TABLE reservations (
+                reservation_no TEXT PRIMARY KEY,
+                document_index TEXT NOT NULL,
+                document_number TEXT NOT NULL,
+                customer_name TEXT NOT NULL,
+                phone TEXT NOT NULL,
+                vehicle_id TEXT NOT NULL REFERENCES vehicles (vehicle_id),
+                pickup_at TEXT NOT NULL,
+                return_at TEXT NOT NULL,
+                licence TEXT NOT NULL,
+                price_list_version TEXT NOT NULL REFERENCES price_lists (version),
+                status TEXT NOT NULL DEFAULT 'booked'
+            )""",
+            "CREATE INDEX reservations_by_document ON reservations (document_index, status)",
+            """CREATE TABLE customers (
+                customer_id INTEGER PRIMARY KEY,
+                document_type TEXT NOT NULL,
+                document_index TEXT NOT NULL UNIQUE,
+                document_number TEXT NOT NULL,
+                name TEXT NOT NULL,
+                sex TEXT NOT NULL,
+                birth_date TEXT NOT NULL,
+                address TEXT NOT NULL,
+                phone TEXT NOT NULL,
+                first_seen_at TEXT NOT NULL,
+                last_seen_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE verifications (
+                verification_id TEXT PRIMARY KEY,
+                session_id TEXT NOT NULL,
+                customer_id INTEGER REFERENCES customers (customer_id),
+                reservation_no TEXT,
+                decision TEXT NOT NULL,
+                checks TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            """CREATE TABLE contracts (
+                contract_no TEXT PRIMARY KEY,
+                verification_id TEXT NOT NULL REFERENCES verifications (verification_id),
+                customer_id INTEGER NOT NULL REFERENCES customers (customer_id),
+                reservation_no TEXT NOT NULL,
+                template_id TEXT NOT NULL,
+                template_version TEXT NOT NULL,
+                template_sha256 TEXT NOT NULL,
+                fields TEXT NOT NULL,
+                acknowledgements TEXT NOT NULL,
+                signature_strokes TEXT NOT NULL,
+                pdf BLOB NOT NULL,
+                pdf_sha256 TEXT NOT NULL,
+                signer_subject TEXT NOT NULL,
+                signed_at TEXT NOT NULL
+            )""",
+            OUTBOX_TABLE_V1,
+            "CREATE INDEX outbox_unsent ON outbox (sent_at, created_at)",
+        ),
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,363 @@
+"""Reading reference data and writing rental records, each write with its outbox event.
+
+Document numbers are looked up through a keyed hash (HMAC-SHA256 with a key kept
+inside the encrypted store), so the index column gives nothing away on its own.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from kiosk.contracts.drafting import ContractDraft
+from kiosk.contracts.pricing import PriceList
+from kiosk.contracts.render import Acknowledgement
+from kiosk.identity.documents import Identity
+from kiosk.identity.licence import DrivingLicence
+from kiosk.identity.verification import VerificationResult
+from kiosk.rental import Reservation, Vehicle
+from kiosk.store.database import Database
+from sync.outbox import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredContract:
+    contract_no: str
+    reservation_no: str
+    pdf: bytes
+    pdf_sha256: str
+    signed_at: datetime
+
+
+def _licence_to_json(licence: DrivingLicence) -> str:
+    return json.dumps(
+        {
+            "number": licence.number,
+            "name": licence.name,
+            "licence_class": licence.licence_class,
+            "first_issue_date": licence.first_issue_date.isoformat(),
+            "valid_from": licence.valid_from.isoformat(),
+            "valid_to": licence.valid_to.isoformat() if licence.valid_to else None,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _licence_from_json(text: str) -> DrivingLicence:
+    data = json.loads(text)
+    return DrivingLicence(
+        number=data["number"],
+        name=data["name"],
+        licence_class=data["licence_class"],
+        first_issue_date=date.fromisoformat(data["first_issue_date"]),
+        valid_from=date.fromisoformat(data["valid_from"]),
+        valid_to=date.fromisoformat(data["valid_to"]) if data["valid_to"] else None,
+    )
+
+
+class RentalStore:
+    """The rental records of one branch; every method must run on the store's owner thread."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._index_key = self._load_or_create_index_key()
+
+    def _load_or_create_index_key(self) -> bytes:
+        # TODO: headquarters must hand out one index key for all branches before
+        # branches can match documents against shared lists such as the blacklist.
+        connection = self.database.connection
+        row = connection.execute("SELECT value FROM store_meta WHERE name = 'document_index_key'").fetchone()
+        if row:
+            return bytes(row[0])
+        key = secrets.token_bytes(32)
+        with self.database.transaction():
+            connection.execute("INSERT INTO store_meta (name, value) VALUES ('document_index_key', ?)", (key,))
+        return key
+
+    def document_index(self, document_number: str) -> str:
+        """Return the keyed hash under which a document number is indexed."""
+        return hmac.new(self._index_key, document_number.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    # Reference data -------------------------------------------------------------
+
+    def put_vehicle(self, vehicle: Vehicle) -> None:
+        self.database.owner.check()
+        with self.database.transaction() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO vehicles VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    vehicle.vehicle_id,
+                    vehicle.plate,
+                    vehicle.model_zh,
+                    vehicle.model_en,
+                    vehicle.licence_class_required,
+                    vehicle.price_group,
+                ),
+            )
+
+    def put_price_list(self, price_list: PriceList) -> None:
+        self.database.owner.check()
+        with self.database.transaction() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO price_lists VALUES (?, ?)",
+                (price_list.version, json.dumps(price_list.to_json(), ensure_ascii=False)),
+            )
+
+    def put_reservation(self, reservation: Reservation) -> None:
+        """Store a reservation (its vehicle and price list must be stored already)."""
+        self.database.owner.check()
+        with self.database.transaction() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO reservations "
+                "(reservation_no, document_index, document_number, customer_name, phone, vehicle_id, "
+                " pickup_at, return_at, licence, price_list_version, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'booked')",
+                (
+                    reservation.reservation_no,
+                    self.document_index(reservation.document_number),
+                    reservation.document_number,
+                    reservation.customer_name,
+                    reservation.phone,
+                    reservation.vehicle.vehicle_id,
+                    reservation.pickup_at.isoformat(),
+                    reservation.return_at.isoformat(),
+                    _licence_to_json(reservation.licence),
+                    reservation.price_list_version,
+                ),
+            )
+
+    def supersede_open_reservations(self, document_number: str) -> int:
+        """Mark every open reservation of a document as superseded; return how many."""
+        self.database.owner.check()
+        with self.database.transaction() as connection:
+            cursor = connection.execute(
+                "UPDATE reservations SET status = 'superseded' WHERE document_index = ? AND status = 'booked'",
+                (self.document_index(document_number),),
+            )
+        return cursor.rowcount
+
+    def price_list(self, version: str) -> PriceList:
+        """Return a stored price list; raises ``KeyError`` when absent."""
+        self.database.owner.check()
+        row = self.database.connection.execute("SELECT document FROM price_lists WHERE version = ?", (version,)).fetchone()
+        if row is None:
+            raise KeyError(f"price list {version}")
+        return PriceList.from_json(json.loads(row[0]))
+
+    def find_reservation(self, document_number: str) -> Reservation | None:
+        """Return the earliest open reservation for a document number, or ``None``."""
+        self.database.owner.check()
+        row = self.database.connection.execute(
+            "SELECT r.reservation_no, r.customer_name, r.document_number, r.phone, r.pickup_at, r.return_at, "
+            "       r.licence, r.price_list_version, v.vehicle_id, v.plate, v.model_zh, v.model_en, "
+            "       v.licence_class_required, v.price_group "
+            "FROM reservations r JOIN vehicles v USING (vehicle_id) "
+            "WHERE r.document_index = ? AND r.status = 'booked' ORDER BY r.pickup_at LIMIT 1",
+            (self.document_index(document_number),),
+        ).fetchone()
+        if row is None:
+            return None
+        vehicle = Vehicle(row[8], row[9], row[10], row[11], row[12], row[13])
+        return Reservation(
+            reservation_no=row[0],
+            customer_name=row[1],
+            document_number=row[2],
+            phone=row[3],
+            vehicle=vehicle,
+            pickup_at=datetime.fromisoformat(row[4]),
+            return_at=datetime.fromisoformat(row[5]),
+            licence=_licence_from_json(row[6]),
+            price_list_version=row[7],
+        )
+
+    # Rental records -------------------------------------------------------------
+
+    def next_contract_number(self, branch_id: str, day: date) -> str:
+        """Return the next free number of the form ``<branch>-<YYYYMMDD>-<NNNN>``."""
+        self.database.owner.check()
+        prefix = f"{branch_id}-{day:%Y%m%d}-"
+        count = self.database.connection.execute(
+            "SELECT count(*) FROM contracts WHERE contract_no LIKE ? || '%'", (prefix,)
+        ).fetchone()[0]
+        return f"{prefix}{count + 1:04d}"
+
+    def _upsert_customer(self, connection, identity: Identity, phone: str, at: datetime) -> int:
+        index = self.document_index(identity.number)
+        connection.execute(
+            "INSERT INTO customers (document_type, document_index, document_number, name, sex, birth_date, "
+            " address, phone, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (document_index) DO UPDATE SET name = excluded.name, address = excluded.address, "
+            " phone = excluded.phone, last_seen_at = excluded.last_seen_at",
+            (
+                identity.document_type.value,
+                index,
+                identity.number,
+                identity.name,
+                identity.sex,
+                identity.birth_date.isoformat(),
+                identity.address,
+                phone,
+                at.isoformat(),
+                at.isoformat(),
+            ),
+        )
+        return connection.execute("SELECT customer_id FROM customers WHERE document_index = ?", (index,)).fetchone()[0]
+
+    def record_verification(
+        self,
+        verification_id: str,
+        session_id: str,
+        branch_id: str,
+        identity: Identity | None,
+        reservation: Reservation | None,
+        result: VerificationResult,
+        at: datetime,
+    ) -> None:
+        """Store a verification and its outbox event in one transaction, whatever the decision."""
+        self.database.owner.check()
+        with self.database.transaction() as connection:
+            customer_id = None
+            if identity is not None:
+                phone = reservation.phone if reservation else ""
+                customer_id = self._upsert_customer(connection, identity, phone, at)
+            connection.execute(
+                "INSERT INTO verifications VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    verification_id,
+                    session_id,
+                    customer_id,
+                    reservation.reservation_no if reservation else None,
+                    result.decision.value,
+                    json.dumps(result.to_json()["checks"], ensure_ascii=False),
+                    at.isoformat(),
+                ),
+            )
+            self._append_event(
+                connection,
+                OutboxEvent(
+                    event_type="verification.recorded",
+                    aggregate_id=verification_id,
+                    created_at=at,
+                    payload={
+                        "branch_id": branch_id,
+                        "session_id": session_id,
+                        "reservation_no": reservation.reservation_no if reservation else None,
+                        "document_index": self.document_index(identity.number) if identity else None,
+                        "verification": result.to_json(),
+                    },
+                ),
+            )
+        log.info("session %s: verification %s stored, decision %s", session_id, verification_id, result.decision.value)
+
+    def save_signed_contract(
+        self,
+        branch_id: str,
+        verification_id: str,
+        identity: Identity,
+        reservation: Reservation,
+        draft: ContractDraft,
+        acknowledgements: list[Acknowledgement],
+        signature_strokes: dict,
+        pdf: bytes,
+        signer_subject: str,
+        signed_at: datetime,
+    ) -> StoredContract:
+        """Store the sealed contract, close the reservation and queue the event, atomically."""
+        self.database.owner.check()
+        pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        with self.database.transaction() as connection:
+            customer_id = self._upsert_customer(connection, identity, reservation.phone, signed_at)
+            connection.execute(
+                "INSERT INTO contracts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    draft.contract_number,
+                    verification_id,
+                    customer_id,
+                    reservation.reservation_no,
+                    draft.template_id,
+                    draft.template_version,
+                    draft.template_sha256,
+                    json.dumps(draft.fields_json(), ensure_ascii=False),
+                    json.dumps([{"clause": a.clause_id, "at": a.at.isoformat()} for a in acknowledgements]),
+                    # NOTE: strokes are biometric evidence and share the store key with identity
+                    # data; they should be encrypted under a separate key.
+                    json.dumps(signature_strokes),
+                    pdf,
+                    pdf_sha256,
+                    signer_subject,
+                    signed_at.isoformat(),
+                ),
+            )
+            connection.execute(
+                "UPDATE reservations SET status = 'picked_up' WHERE reservation_no = ?", (reservation.reservation_no,)
+            )
+            self._append_event(
+                connection,
+                OutboxEvent(
+                    event_type="contract.signed",
+                    aggregate_id=draft.contract_number,
+                    created_at=signed_at,
+                    payload={
+                        "branch_id": branch_id,
+                        "contract_no": draft.contract_number,
+                        "reservation_no": reservation.reservation_no,
+                        "verification_id": verification_id,
+                        "template": f"{draft.template_id}/v{draft.template_version}",
+                        "template_sha256": draft.template_sha256,
+                        "pdf_sha256": pdf_sha256,
+                        "signed_at": signed_at.isoformat(),
+                    },
+                ),
+            )
+        log.info("contract %s stored (%d bytes, sha256 %s)", draft.contract_number, len(pdf), pdf_sha256[:12])
+        return StoredContract(draft.contract_number, reservation.reservation_no, pdf, pdf_sha256, signed_at)
+
+    def contract(self, contract_no: str) -> StoredContract | None:
+        self.database.owner.check()
+        row = self.database.connection.execute(
+            "SELECT contract_no, reservation_no, pdf, pdf_sha256, signed_at FROM contracts WHERE contract_no = ?",
+            (contract_no,),
+        ).fetchone()
+        if row is None:
+            return None
+        return StoredContract(row[0], row[1], bytes(row[2]), row[3], datetime.fromisoformat(row[4]))
+
+    # Outbox --------------------------------------------------------------------
+
+    def _append_event(self, connection, event: OutboxEvent) -> None:
+        connection.execute(
+            "INSERT INTO outbox (event_id, event_type, aggregate_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
+            (event.event_id, event.event_type, event.aggregate_id, event.payload_json(), event.created_at.isoformat()),
+        )
+
+    def pending_events(self, limit: int = 100) -> list[OutboxEvent]:
+        """Return up to ``limit`` unsent events, oldest first."""
+        self.database.owner.check()
+        rows = self.database.connection.execute(
+            "SELECT event_id, event_type, aggregate_id, payload, created_at FROM outbox "
+            "WHERE sent_at IS NULL ORDER BY created_at, rowid LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            OutboxEvent(
+                event_type=row[1],
+                aggregate_id=row[2],
+                payload=json.loads(row[3]),
+                created_at=datetime.fromisoformat(row[4]),
+                event_id=row[0],
+            )
+            for row in rows
+        ]
+
+    def mark_sent(self, event_ids: list[str], sent_at: datetime) -> None:
+        self.database.owner.check()
+        with self.database.transaction() as connection:
+            connection.executemany(
+                "UPDATE outbox SET sent_at = ? WHERE event_id = ? AND sent_at IS NULL",
+                [(sent_at.isoformat(), event_id) for event_id in event_ids],
+            )

@@ -1,0 +1,1 @@
+"""The protocol between branch and headquarters: for now, the outbox of branch events."""
