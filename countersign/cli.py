@@ -15,7 +15,8 @@ from pathlib import Path
 from countersign import __version__
 from countersign.config import CONFIG_NAME, load_config
 from countersign.logs import configure_logging
-from kiosk.errors import CounterSignError
+from devices.errors import DeviceError
+from kiosk.errors import CounterSignError, user_message
 
 log = logging.getLogger("countersign")
 
@@ -111,7 +112,17 @@ def command_demo(args: argparse.Namespace) -> int:
     return 0 if session.decision == "approved" else 1
 
 
+def has_display() -> bool:
+    """Return whether Qt can show a window: an X or Wayland display, or a platform set by hand."""
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def command_kiosk(args: argparse.Namespace) -> int:
+    if not has_display():
+        print("No display found (DISPLAY and WAYLAND_DISPLAY are unset): running the session headless.", file=sys.stderr)
+        args.scenario = "match"
+        return command_demo(args)
+
     _ensure_branch(args.home, args.faces)
     config = load_config(args.home)
     from kiosk.ui.app import run_kiosk
@@ -178,11 +189,19 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(args.home / "logs", verbose=args.verbose)
     try:
         return args.handler(args)
-    except CounterSignError as error:
+    except (CounterSignError, DeviceError) as error:
         log.error("%s failed: %s", args.command, error)
-        message = error.message
-        if args.json:
-            print(json.dumps({"error": str(error), "message": message.to_json()}, ensure_ascii=False))
-        else:
-            print(f"error: {error}\n{message.zh}\n{message.en}", file=sys.stderr)
+        _print_error(args, str(error), user_message(error))
         return 2
+    except Exception as error:
+        log.exception("%s failed unexpectedly", args.command)
+        detail = f"unexpected {type(error).__name__}; the traceback is in {args.home / 'logs' / 'countersign.log'}"
+        _print_error(args, detail, user_message(error))
+        return 2
+
+
+def _print_error(args: argparse.Namespace, detail: str, message) -> None:
+    if args.json:
+        print(json.dumps({"error": detail, "message": message.to_json()}, ensure_ascii=False))
+    else:
+        print(f"error: {detail}\n{message.zh}\n{message.en}", file=sys.stderr)

@@ -34,7 +34,7 @@ from resources import DEMO_DIR
 
 log = logging.getLogger(__name__)
 
-CARD_PHOTO_SIZE = (102, 126)  # width × height of the photo a resident ID card chip holds
+CARD_PHOTO_SIZE = (102, 126)  # width × height of the photo stored on a resident ID card chip
 CUSTOMER_FRAMES = "camera/customer"
 IMPOSTOR_FRAMES = "camera/impostor"
 
@@ -129,7 +129,7 @@ def find_demo_faces(faces_dir: Path) -> DemoFaces:
 def provision_demo_branch(home: Path, faces_dir: Path, model: FaceModel | None = None) -> BranchConfig:
     """Create a complete demo branch in ``home``; refuses when one exists already."""
     if (home / CONFIG_NAME).exists():
-        raise ConfigError(f"{home} already holds a branch configuration")
+        raise ConfigError(f"{home} already contains a branch configuration")
     faces = find_demo_faces(faces_dir)
     data = demo_data()
     home.mkdir(parents=True, exist_ok=True)

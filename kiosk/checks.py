@@ -18,7 +18,7 @@ class Outcome(enum.Enum):
 class Check:
     """One check: its name, outcome, the reason shown to the customer and details for the clerk.
 
-    ``details`` holds figures a clerk may see (scores, thresholds, dates) and never a
+    ``details`` contains figures a clerk may see (scores, thresholds, dates) and never a
     full ID number or a face.
     """
 

@@ -1,7 +1,7 @@
 """The typed errors of the kiosk and the one place that turns any error into a sentence.
 
 Every error a customer can meet has a class here or in :mod:`devices.errors`, and
-:func:`user_message` maps it to a sentence that says what happened and what to do next.
+:func:`user_message` maps it to a sentence that states what happened and what to do next.
 An exception without a mapping gets a generic sentence; the caller logs its traceback.
 """
 

@@ -47,7 +47,7 @@ class OutboxEvent:
 
 
 class Outbox(Protocol):
-    """What the sync agent needs from a store's outbox."""
+    """Outbox operations that the sync agent uses."""
 
     def pending_events(self, limit: int) -> list[OutboxEvent]:
         """Return up to ``limit`` unsent events, oldest first."""

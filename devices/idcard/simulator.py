@@ -1,8 +1,8 @@
 """A GA 467 SAM reader simulator that serves simulated cards over a serial port.
 
-It answers reset, SAM status, SAM ID, find, select and read, paces its output to the
-baud rate so timings resemble a real link, and can inject the faults a branch sees:
-line noise, a bad checksum, silence and a card pulled out mid-read.
+It responds to reset, SAM status, SAM ID, find, select and read. It paces its output
+to the baud rate so that timings resemble a real link. It can inject the faults a
+branch meets: line noise, a bad checksum, silence and a card pulled out mid-read.
 """
 
 import enum

@@ -1,8 +1,8 @@
 """Finding and registering a font with Chinese glyphs for contract PDFs.
 
-reportlab embeds TrueType outlines only, so the font must be TrueType (``.ttf`` or a
-``.ttc`` collection of TrueType fonts); the CFF-based Noto CJK files do not qualify.
-Debian's ``fonts-wqy-microhei`` package is the default.
+reportlab embeds TrueType outlines only, so the font must be TrueType: a ``.ttf`` file
+or a ``.ttc`` collection of TrueType fonts. The CFF-based Noto CJK files do not
+qualify. Debian's ``fonts-wqy-microhei`` package is the default.
 """
 
 import os

@@ -1,4 +1,4 @@
-"""How contract values are written on screen and on paper."""
+"""Formatting of contract values on screen and on paper."""
 
 from datetime import date, datetime
 from typing import Any

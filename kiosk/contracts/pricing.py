@@ -48,7 +48,7 @@ class PriceList:
 
 @dataclass(frozen=True)
 class Quote:
-    """What a rental costs; ``total_fen`` is rental plus cover, the deposit is held apart."""
+    """Price of a rental. ``total_fen`` is rental plus cover; the deposit is held separately."""
 
     price_list_version: str
     days: int

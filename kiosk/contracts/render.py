@@ -1,6 +1,6 @@
 """Rendering a checked contract as an A4 PDF in Chinese with English beside it.
 
-The last page carries an empty box for the signature; its page and position are
+The last page carries an empty box for the signature. Its page and position are
 returned so that the sealer can put the visible signature field exactly there.
 """
 
@@ -25,7 +25,7 @@ SIGNATURE_BOX_SIZE = (70 * mm, 26 * mm)
 
 @dataclass(frozen=True)
 class SignatureBox:
-    """Where the signature field goes: zero-based page index and (x1, y1, x2, y2) in points."""
+    """Position of the signature field: zero-based page index and (x1, y1, x2, y2) in points."""
 
     page_index: int
     box: tuple[int, int, int, int]

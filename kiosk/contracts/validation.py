@@ -15,7 +15,7 @@ from pyhanko_certvalidator import ValidationContext
 
 @dataclass(frozen=True)
 class SealReport:
-    """What the validator found for the one signature of a contract."""
+    """Validation result for one signature of a contract."""
 
     field_name: str
     signer: str

@@ -34,10 +34,10 @@ def decode_image(data: bytes, max_pixels: int = MAX_PIXELS) -> np.ndarray:
             return to_rgb(image)
     except ImageTooLarge:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageTooLarge(f"image is too large to decode safely: {error}") from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ImageUnreadable(f"image cannot be decoded: {error}") from error
-    except Image.DecompressionBombWarning as error:
-        raise ImageTooLarge(f"image is a decompression bomb: {error}") from error
 
 
 def to_rgb(image: Image.Image) -> np.ndarray:

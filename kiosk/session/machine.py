@@ -3,10 +3,11 @@
 welcome → consent → document → licence → face → verification → contract → sign → done,
 with exits to "refused, with a reason", "clerk review" and "cancelled". Each step is a
 method that checks it is called in its stage, does the work through
-:class:`SessionServices`, appends a :class:`StageRecord` and moves the state. A step
-never raises for bad input or a failing device: it records the outcome (``retry`` keeps
-the stage) and returns the record. Steps block, so front ends call them off the UI
-thread, one at a time.
+:class:`SessionServices`, appends a :class:`StageRecord` and moves the state. Bad input,
+a failing device or an unexpected exception never propagates out of a step. The step
+records the outcome instead (``retry`` keeps the stage) and returns the record. The one
+exception is :class:`SessionStateError` for a step called in the wrong stage. Steps
+block, so front ends call them off the UI thread, one at a time.
 """
 
 import logging
@@ -152,7 +153,7 @@ class RentalSession:
         return self._record(Outcome.PASS, Message("欢迎使用自助租车。", "Welcome to self-service rental."), Stage.CONSENT)
 
     def give_consent(self, accepted: bool) -> StageRecord:
-        """Record the customer's answer to the consent text; declining ends the session."""
+        """Record the customer's response to the consent text; declining ends the session."""
         self._require(Stage.CONSENT)
         if not accepted:
             return self._record(
@@ -177,7 +178,7 @@ class RentalSession:
             log.warning("session %s: card read failed: %s: %s", self.session_id, type(error).__name__, error)
             return self._record(Outcome.RETRY, user_message(error))
         except CounterSignError as error:
-            log.warning("session %s: card refused: %s", self.session_id, error)
+            log.warning("session %s: card rejected: %s", self.session_id, error)
             return self._refuse(Check("document_number", Outcome.FAIL, error.message))
         except Exception as error:
             return self._unexpected(error)
@@ -357,8 +358,11 @@ class RentalSession:
     def sign(self, signature: Signature) -> StageRecord:
         """Check the signature, check the contract again, render, seal and store it."""
         self._require(Stage.SIGN)
-        assert self.draft is not None and self._sources is not None and self._price_list is not None
-        assert self.identity is not None and self.reservation is not None
+        assert self.draft is not None
+        assert self._sources is not None
+        assert self._price_list is not None
+        assert self.identity is not None
+        assert self.reservation is not None
         services = self.services
         try:
             check_signature(signature)

@@ -19,7 +19,7 @@ class SessionServices:
     """Everything a session needs; ``clock`` returns an aware time in the branch's zone.
 
     ``face_capture_attempts`` bounds how many camera frames one face step examines
-    before it asks the customer to try again.
+    before it returns a retry outcome.
     """
 
     branch: Branch

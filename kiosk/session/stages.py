@@ -40,7 +40,7 @@ CUSTOMER_STEPS = (
 
 @dataclass(frozen=True)
 class StageRecord:
-    """What one step did: the stage it ran in, its outcome, the reason and the time."""
+    """Record of one step: the stage it ran in, its outcome, the reason and the time."""
 
     stage: Stage
     outcome: Outcome

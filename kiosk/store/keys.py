@@ -54,5 +54,5 @@ def load_key_file(path: Path) -> bytes:
     except ValueError:
         raise StoreError(f"key file {path} does not hold a hex key") from None
     if len(key) != KEY_BYTES:
-        raise StoreError(f"key file {path} holds {len(key)} bytes, expected {KEY_BYTES}")
+        raise StoreError(f"key file {path} contains {len(key)} bytes, expected {KEY_BYTES}")
     return key

@@ -1,0 +1,103 @@
+"""The countersign command line, run as branch IT would run it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+COUNTERSIGN = [sys.executable, "-m", "countersign"]
+
+
+def _run(*args: str, home: Path, faces: Path) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "COUNTERSIGN_HOME": str(home), "COUNTERSIGN_DEMO_FACES": str(faces)}
+    return subprocess.run([*COUNTERSIGN, *args], capture_output=True, text=True, env=environment, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory, faces_dir):
+    """One `countersign demo --json` on a fresh home, as make run does without a display."""
+    home = tmp_path_factory.mktemp("cli") / "home"
+    result = _run("demo", "--json", home=home, faces=faces_dir)
+    return home, result
+
+
+def test_demo_json_has_decision_stages_pdf_and_store(demo_run):
+    home, result = demo_run
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["decision"] == "approved"
+    assert Path(payload["contract_pdf"]).read_bytes().startswith(b"%PDF")
+    assert Path(payload["store_path"]) == home / "store" / "countersign.db"
+    assert {"stage", "outcome", "reason"} <= set(payload["stages"][0])
+    assert [s["stage"] for s in payload["stages"]][-1] == "sign"
+    assert all(s["outcome"] == "pass" for s in payload["stages"])
+
+
+def test_demo_text_prints_each_stage_and_the_pdf(demo_run, faces_dir):
+    home, _ = demo_run
+    result = _run("demo", home=home, faces=faces_dir)
+    assert result.returncode == 0, result.stderr
+    assert "verification  pass    身份核验通过。 / Identity verified." in result.stdout
+    assert "decision      approved" in result.stdout
+    assert "contract_pdf  " + str(home / "contracts") in result.stdout
+
+
+def test_mismatch_demo_is_refused_with_reason(demo_run, faces_dir):
+    home, _ = demo_run
+    result = _run("demo", "--json", "--scenario", "mismatch", home=home, faces=faces_dir)
+    assert result.returncode == 1
+    payload = json.loads(result.stdout)
+    assert payload["decision"] == "refused"
+    assert payload["contract_pdf"] is None
+    assert payload["stages"][-1]["reason"]["en"] == "Face does not match the photo on the card."
+
+
+def test_check_pdf_accepts_the_demo_contract(demo_run, faces_dir):
+    home, result = demo_run
+    pdf = json.loads(result.stdout)["contract_pdf"]
+    checked = _run("check-pdf", "--json", pdf, home=home, faces=faces_dir)
+    assert checked.returncode == 0, checked.stdout
+    assert json.loads(checked.stdout)["signatures"][0]["covers_whole_file"] is True
+
+
+def test_check_pdf_rejects_a_corrupt_file(demo_run, faces_dir, tmp_path):
+    home, _ = demo_run
+    corrupt = tmp_path / "corrupt.pdf"
+    corrupt.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    checked = _run("check-pdf", "--json", str(corrupt), home=home, faces=faces_dir)
+    assert checked.returncode == 1
+    assert json.loads(checked.stdout)["ok"] is False
+
+
+def test_missing_photographs_give_a_clear_error(tmp_path):
+    result = _run("demo", home=tmp_path / "home", faces=tmp_path / "no-faces")
+    assert result.returncode == 2
+    assert "make fixtures" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_logs_are_private_and_hold_no_full_id_number(demo_run):
+    home, _ = demo_run
+    log_file = home / "logs" / "countersign.log"
+    assert oct(log_file.stat().st_mode & 0o777) == "0o600"
+    assert oct((home / "logs").stat().st_mode & 0o777) == "0o700"
+    text = log_file.read_text()
+    assert "110***********0013" in text
+    assert "110105196108040013" not in text
+
+
+def test_kiosk_without_display_runs_headless(demo_run, faces_dir):
+    home, _ = demo_run
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    environment.update(COUNTERSIGN_HOME=str(home), COUNTERSIGN_DEMO_FACES=str(faces_dir))
+    result = subprocess.run([*COUNTERSIGN, "kiosk"], capture_output=True, text=True, env=environment, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "No display found" in result.stderr
+    assert "decision      approved" in result.stdout

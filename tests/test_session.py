@@ -1,0 +1,315 @@
+"""The rental session end to end on simulated devices, real faces, real sealing and a real store."""
+
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from countersign.config import load_config
+from countersign.demo_branch import IMPOSTOR_FRAMES, seed_demo_reservation
+from countersign.headless import drive_session
+from countersign.runtime import BranchRuntime
+from devices.idcard.simulator import Fault
+from devices.signature_pad import Signature, SimulatedSignaturePad
+from kiosk.checks import Outcome
+from kiosk.contracts.validation import load_trust_roots, validate_sealed_pdf
+from kiosk.errors import SessionStateError
+from kiosk.rental import Vehicle
+from kiosk.session import Stage
+
+
+@pytest.fixture
+def start_runtime(branch_home, face_model):
+    """Start a BranchRuntime on the test's branch copy; stopped at teardown."""
+    runtimes = []
+
+    def start(camera_frames=None, seed=True) -> BranchRuntime:
+        runtime = BranchRuntime(load_config(branch_home), camera_frames=camera_frames, face_model=face_model).start()
+        runtimes.append(runtime)
+        if seed:
+            seed_demo_reservation(runtime.services.store, runtime.clock())
+        return runtime
+
+    yield start
+    for runtime in runtimes:
+        runtime.stop()
+
+
+def _walk_to(session, stage: Stage) -> None:
+    """Run the happy-path steps until ``stage`` is reached, failing on any other outcome."""
+    steps = {
+        Stage.WELCOME: session.start,
+        Stage.CONSENT: lambda: session.give_consent(True),
+        Stage.DOCUMENT: session.read_document,
+        Stage.LICENCE: session.check_licence,
+        Stage.FACE: session.capture_face,
+        Stage.VERIFICATION: session.verify,
+    }
+    while session.stage is not stage:
+        record = steps[session.stage]()
+        assert record.outcome is Outcome.PASS, record
+
+
+def _frames_folder(tmp_path, images: dict[str, bytes | Image.Image]):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for name, content in images.items():
+        if isinstance(content, Image.Image):
+            content.save(folder / name)
+        else:
+            (folder / name).write_bytes(content)
+    return folder
+
+
+def test_whole_rental_is_signed_sealed_and_stored(start_runtime):
+    runtime = start_runtime()
+    session = runtime.new_session()
+    drive_session(session, SimulatedSignaturePad())
+
+    assert session.stage is Stage.DONE, session.records[-1]
+    assert session.decision == "approved"
+    assert [r.stage.value for r in session.records] == [
+        "welcome", "consent", "document", "licence", "face", "verification", "contract", "contract", "sign"
+    ]
+    stored = runtime.services.store.contract(session.signed.contract_no)
+    assert stored.pdf == session.signed.pdf
+    (report,) = validate_sealed_pdf(stored.pdf, load_trust_roots(list(runtime.config.trust_roots)))
+    assert report.ok
+
+    events = [e.event_type for e in runtime.services.store.pending_events()]
+    assert events == ["verification.recorded", "contract.signed"]
+    checks = {c.name: c.outcome for c in session.checks}
+    assert checks == {
+        "document_number": Outcome.PASS,
+        "document_validity": Outcome.PASS,
+        "licence_holder": Outcome.PASS,
+        "licence_class": Outcome.PASS,
+        "licence_validity": Outcome.PASS,
+        "face_match": Outcome.PASS,
+        "contract_check": Outcome.PASS,
+    }
+    assert runtime.services.store.find_reservation("110105196108040013") is None
+
+
+def test_other_person_is_refused_face_does_not_match(start_runtime, branch_home):
+    runtime = start_runtime(camera_frames=branch_home / IMPOSTOR_FRAMES)
+    session = runtime.new_session()
+    drive_session(session, SimulatedSignaturePad())
+
+    assert session.stage is Stage.REFUSED
+    last = session.records[-1]
+    assert last.stage is Stage.VERIFICATION
+    assert "face does not match" in last.reason.en.lower()
+    assert last.reason.zh == "人脸与证件照片不一致。"
+    face = next(c for c in session.checks if c.name == "face_match")
+    assert face.details["distance"] >= face.details["threshold"]
+    assert session.signed is None
+    (event,) = runtime.services.store.pending_events()
+    assert event.payload["verification"]["decision"] == "refused"
+
+
+def test_no_card_asks_to_place_card_then_reads(start_runtime):
+    runtime = start_runtime()
+    session = runtime.new_session()
+    _walk_to(session, Stage.DOCUMENT)
+    runtime.simulator.remove()
+
+    record = session.read_document()
+    assert record.outcome is Outcome.RETRY
+    assert session.stage is Stage.DOCUMENT
+    assert "No card found" in record.reason.en
+
+    runtime.simulator.present(_demo_card(runtime))
+    assert session.read_document().outcome is Outcome.PASS
+
+
+def _demo_card(runtime):
+    from countersign.demo_branch import load_simulated_card
+
+    return load_simulated_card(runtime.config.reader.card, runtime.services.photo_decoder)
+
+
+def test_card_removed_mid_read_asks_to_hold_still(start_runtime):
+    runtime = start_runtime()
+    session = runtime.new_session()
+    _walk_to(session, Stage.DOCUMENT)
+    runtime.simulator.inject(Fault.REMOVE_DURING_READ)
+
+    record = session.read_document()
+    assert record.outcome is Outcome.RETRY
+    assert "moved while it was read" in record.reason.en
+
+
+def test_one_bad_checksum_is_recovered_silently(start_runtime):
+    runtime = start_runtime()
+    session = runtime.new_session()
+    _walk_to(session, Stage.DOCUMENT)
+    runtime.simulator.inject(Fault.BAD_CHECKSUM)
+    assert session.read_document().outcome is Outcome.PASS
+
+
+def test_repeated_bad_checksums_ask_to_try_again(start_runtime):
+    runtime = start_runtime()
+    session = runtime.new_session()
+    _walk_to(session, Stage.DOCUMENT)
+    runtime.simulator.inject(Fault.BAD_CHECKSUM, Fault.BAD_CHECKSUM, Fault.BAD_CHECKSUM)
+
+    record = session.read_document()
+    assert record.outcome is Outcome.RETRY
+    assert "garbled" in record.reason.en
+    assert session.read_document().outcome is Outcome.PASS
+
+
+def test_two_faces_ask_for_one_person(start_runtime, faces_dir, tmp_path):
+    left = Image.open(faces_dir / "obama2.jpg").convert("RGB").resize((600, 1150))
+    right = Image.open(faces_dir / "biden.jpg").convert("RGB").resize((600, 1150))
+    both = Image.new("RGB", (1200, 1150))
+    both.paste(left, (0, 0))
+    both.paste(right, (600, 0))
+    runtime = start_runtime(camera_frames=_frames_folder(tmp_path, {"two.png": both}))
+    session = runtime.new_session()
+    _walk_to(session, Stage.FACE)
+
+    record = session.capture_face()
+    assert record.outcome is Outcome.RETRY
+    assert session.stage is Stage.FACE
+    assert "More than one face" in record.reason.en
+
+
+def test_no_face_asks_to_look_at_camera(start_runtime, tmp_path):
+    blank = Image.fromarray(np.full((480, 640, 3), 180, dtype=np.uint8))
+    runtime = start_runtime(camera_frames=_frames_folder(tmp_path, {"wall.png": blank}))
+    session = runtime.new_session()
+    _walk_to(session, Stage.FACE)
+
+    record = session.capture_face()
+    assert record.outcome is Outcome.RETRY
+    assert "No face found" in record.reason.en
+
+
+def test_unreadable_frames_ask_to_retake(start_runtime, faces_dir, tmp_path):
+    broken = (faces_dir / "obama2.jpg").read_bytes()[:2000]
+    runtime = start_runtime(camera_frames=_frames_folder(tmp_path, {"broken.jpg": broken}))
+    session = runtime.new_session()
+    _walk_to(session, Stage.FACE)
+
+    record = session.capture_face()
+    assert record.outcome is Outcome.RETRY
+    assert record.reason.en == "Capture failed, please retake."
+
+
+def test_unreadable_frame_is_skipped_for_a_good_one(start_runtime, faces_dir, tmp_path):
+    frames = {"0.jpg": b"garbage", "1.jpg": (faces_dir / "obama2.jpg").read_bytes()}
+    runtime = start_runtime(camera_frames=_frames_folder(tmp_path, frames))
+    session = runtime.new_session()
+    _walk_to(session, Stage.FACE)
+    assert session.capture_face().outcome is Outcome.PASS
+
+
+def test_card_expiring_before_return_is_refused(start_runtime, branch_home):
+    runtime = start_runtime()
+    tomorrow = runtime.clock().date() + timedelta(days=1)
+    card_file = branch_home / "cards" / "demo-customer.json"
+    card = json.loads(card_file.read_text())
+    card["fields"]["valid_to"] = f"{tomorrow:%Y%m%d}"
+    card_file.write_text(json.dumps(card, ensure_ascii=False))
+    runtime.simulator.present(_demo_card(runtime))
+
+    session = runtime.new_session()
+    _walk_to(session, Stage.LICENCE)
+    record = session.check_licence()
+    assert session.stage is Stage.REFUSED
+    assert record.outcome is Outcome.FAIL
+    assert f"expires on {tomorrow:%Y-%m-%d}" in record.reason.en
+
+
+def test_c2_licence_for_manual_car_is_refused(start_runtime):
+    runtime = start_runtime(seed=False)
+    store = runtime.services.store
+    reservation = seed_demo_reservation(store, runtime.clock())
+    manual = Vehicle("V-0002", "京A·D0002", "大众帕萨特 2.0T 手动挡", "Volkswagen Passat 2.0T manual", "C1", "midsize")
+    store.put_reservation(replace(reservation, vehicle=manual, licence=replace(reservation.licence, licence_class="C2")))
+
+    session = runtime.new_session()
+    _walk_to(session, Stage.LICENCE)
+    record = session.check_licence()
+    assert session.stage is Stage.REFUSED
+    assert "does not permit this vehicle" in record.reason.en
+
+
+def test_invalid_number_on_card_is_refused(start_runtime, branch_home):
+    runtime = start_runtime()
+    card_file = branch_home / "cards" / "demo-customer.json"
+    card = json.loads(card_file.read_text())
+    card["fields"]["number"] = "110105196108040014"
+    card_file.write_text(json.dumps(card, ensure_ascii=False))
+    runtime.simulator.present(_demo_card(runtime))
+
+    session = runtime.new_session()
+    _walk_to(session, Stage.DOCUMENT)
+    record = session.read_document()
+    assert session.stage is Stage.REFUSED
+    assert "check character" in record.reason.en
+
+
+def test_card_without_reservation_goes_to_clerk(start_runtime):
+    runtime = start_runtime(seed=False)
+    session = runtime.new_session()
+    _walk_to(session, Stage.DOCUMENT)
+    record = session.read_document()
+    assert session.stage is Stage.CLERK_REVIEW
+    assert "No reservation" in record.reason.en
+
+
+def test_declined_consent_cancels(start_runtime):
+    session = start_runtime().new_session()
+    session.start()
+    record = session.give_consent(False)
+    assert session.stage is Stage.CANCELLED
+    assert "counter" in record.reason.en
+
+
+def test_unacknowledged_clause_blocks_signing(start_runtime):
+    session = start_runtime().new_session()
+    _walk_to(session, Stage.CONTRACT)
+    session.prepare_contract()
+    record = session.acknowledge(["deposit"])
+    assert record.outcome is Outcome.RETRY
+    assert session.stage is Stage.CONTRACT
+    assert "Personal data" in record.reason.en
+
+
+def test_blank_signature_asks_to_sign_again(start_runtime):
+    runtime = start_runtime()
+    session = runtime.new_session()
+    _walk_to(session, Stage.CONTRACT)
+    session.prepare_contract()
+    session.acknowledge(session.clauses_to_acknowledge)
+
+    record = session.sign(Signature(600, 200, []))
+    assert record.outcome is Outcome.RETRY
+    assert session.stage is Stage.SIGN
+    assert session.sign(SimulatedSignaturePad().capture()).outcome is Outcome.PASS
+
+
+def test_contract_changed_before_signing_goes_to_clerk(start_runtime):
+    runtime = start_runtime()
+    session = runtime.new_session()
+    _walk_to(session, Stage.CONTRACT)
+    session.prepare_contract()
+    session.acknowledge(session.clauses_to_acknowledge)
+    session.draft = replace(session.draft, values={**session.draft.values, "deposit": 0})
+
+    record = session.sign(SimulatedSignaturePad().capture())
+    assert session.stage is Stage.CLERK_REVIEW
+    assert "deposit" in record.reason.en
+    assert runtime.services.store.contract(session.draft.contract_number) is None
+
+
+def test_step_out_of_order_is_a_programming_error(start_runtime):
+    session = start_runtime().new_session()
+    with pytest.raises(SessionStateError):
+        session.verify()
