@@ -1,0 +1,148 @@
+"""The on-screen signature pad: records strokes with position, pressure and time, and draws them."""
+
+from devices.signature_pad import Signature, StrokePoint
+from kiosk.ui.qt import (
+    QColor,
+    QElapsedTimer,
+    QEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPointF,
+    Qt,
+    QTabletEvent,
+    QWidget,
+    Signal,
+)
+
+# Logical pixels. They are the signature's pad units, so every kiosk records signatures
+# on the same 960 × 320 grid whatever its screen.
+CANVAS_WIDTH = 960
+CANVAS_HEIGHT = 320
+
+# NOTE: mouse and touch events carry no usable pressure, so their points get this
+# constant. Only a pen that sends tablet events records real pressure.
+UNKNOWN_PRESSURE = 0.5
+
+_INK = QColor(20, 30, 110)
+_BASELINE = QColor(170, 180, 190)
+
+
+class SignatureCanvas(QWidget):
+    """A fixed-size canvas that records one signature as :class:`StrokePoint` strokes.
+
+    x and y are canvas pixels from the top left, clamped to the canvas. ``t_ms`` counts
+    milliseconds from the first point of the signature. ``changed`` carries the number of
+    points recorded so far.
+    """
+
+    changed = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("signatureCanvas")
+        self.setFixedSize(CANVAS_WIDTH, CANVAS_HEIGHT)
+        self.setCursor(Qt.CursorShape.CrossCursor)
+        self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self._strokes: list[list[StrokePoint]] = []
+        self._stroke: list[StrokePoint] | None = None
+        self._clock = QElapsedTimer()
+
+    @property
+    def point_count(self) -> int:
+        return sum(len(stroke) for stroke in self._strokes) + len(self._stroke or [])
+
+    def signature(self) -> Signature:
+        """Return a copy of the strokes drawn so far, including a stroke still in progress."""
+        strokes = [list(stroke) for stroke in self._strokes]
+        if self._stroke:
+            strokes.append(list(self._stroke))
+        return Signature(CANVAS_WIDTH, CANVAS_HEIGHT, strokes)
+
+    def clear(self) -> None:
+        self._strokes = []
+        self._stroke = None
+        self._clock.invalidate()
+        self.update()
+        self.changed.emit(0)
+
+    # Input ---------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._begin_stroke(event.position(), UNKNOWN_PRESSURE)
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._stroke is not None and event.buttons() & Qt.MouseButton.LeftButton:
+            self._add_point(event.position(), UNKNOWN_PRESSURE)
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self._stroke is not None:
+            self._add_point(event.position(), UNKNOWN_PRESSURE)
+            self._end_stroke()
+        event.accept()
+
+    def tabletEvent(self, event: QTabletEvent) -> None:
+        """Record a pen with its pressure. Accepting the event stops Qt from also sending mouse events."""
+        kind = event.type()
+        if kind == QEvent.Type.TabletPress:
+            self._begin_stroke(event.position(), event.pressure())
+        elif kind == QEvent.Type.TabletMove and self._stroke is not None:
+            self._add_point(event.position(), event.pressure())
+        elif kind == QEvent.Type.TabletRelease and self._stroke is not None:
+            self._add_point(event.position(), event.pressure())
+            self._end_stroke()
+        event.accept()
+
+    def _begin_stroke(self, position: QPointF, pressure: float) -> None:
+        if self._stroke:
+            self._end_stroke()
+        self._stroke = []
+        self._add_point(position, pressure)
+
+    def _add_point(self, position: QPointF, pressure: float) -> None:
+        assert self._stroke is not None
+        if not self._clock.isValid():
+            self._clock.start()
+        x = min(max(position.x(), 0.0), float(CANVAS_WIDTH))
+        y = min(max(position.y(), 0.0), float(CANVAS_HEIGHT))
+        self._stroke.append(StrokePoint(round(x, 1), round(y, 1), round(min(max(pressure, 0.0), 1.0), 3), self._clock.elapsed()))
+        self.update()
+        self.changed.emit(self.point_count)
+
+    def _end_stroke(self) -> None:
+        if self._stroke:
+            self._strokes.append(self._stroke)
+        self._stroke = None
+
+    # Drawing -------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), Qt.GlobalColor.white)
+
+        painter.setPen(QPen(_BASELINE, 2, Qt.PenStyle.DashLine))
+        baseline_y = int(CANVAS_HEIGHT * 0.75)
+        painter.drawLine(40, baseline_y, CANVAS_WIDTH - 40, baseline_y)
+        painter.drawRect(0, 0, CANVAS_WIDTH - 1, CANVAS_HEIGHT - 1)
+
+        strokes = self._strokes + ([self._stroke] if self._stroke else [])
+        for stroke in strokes:
+            if len(stroke) == 1:
+                point = stroke[0]
+                painter.setPen(QPen(_INK, self._pen_width(point.pressure), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+                painter.drawPoint(QPointF(point.x, point.y))
+            for start, end in zip(stroke, stroke[1:]):
+                width = self._pen_width((start.pressure + end.pressure) / 2)
+                painter.setPen(QPen(_INK, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+                painter.drawLine(QPointF(start.x, start.y), QPointF(end.x, end.y))
+        painter.end()
+
+    @staticmethod
+    def _pen_width(pressure: float) -> float:
+        # The same widths as the contract's signature image: 1.5 px plus up to 3.5 px with pressure.
+        return 1.5 + 3.5 * pressure

@@ -1,0 +1,276 @@
+"""The kiosk window: header with steps and language switch, one page per stage, and a busy line.
+
+The window picks the screen from the session's stage, so the screens and the headless
+demo follow the same state machine. In kiosk mode it is full screen, frameless, and
+ignores Escape and close requests (Alt+F4); only :meth:`allow_close` lets it close.
+"""
+
+import logging
+from collections.abc import Callable
+
+from countersign.runtime import BranchRuntime
+from kiosk.errors import user_message
+from kiosk.messages import Message
+from kiosk.session import Stage
+from kiosk.ui import session_ops, strings
+from kiosk.ui.context import DEFAULT_LANGUAGE, KioskContext
+from kiosk.ui.operations import OperationRunner
+from kiosk.ui.qt import (
+    QCloseEvent,
+    QFrame,
+    QHBoxLayout,
+    QKeyEvent,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+from kiosk.ui.screens.base import Screen
+from kiosk.ui.screens.consent import ConsentScreen
+from kiosk.ui.screens.contract import ContractScreen
+from kiosk.ui.screens.document import DocumentScreen
+from kiosk.ui.screens.done import DoneScreen
+from kiosk.ui.screens.exit import ExitScreen
+from kiosk.ui.screens.face import FaceScreen
+from kiosk.ui.screens.licence import LicenceScreen
+from kiosk.ui.screens.sign import SignScreen
+from kiosk.ui.screens.verification import VerificationScreen
+from kiosk.ui.screens.welcome import WelcomeScreen
+from kiosk.ui.style import STYLE_SHEET, base_font
+from kiosk.ui.widgets.step_indicator import StepIndicator
+
+log = logging.getLogger(__name__)
+
+WINDOWED_SIZE = (1280, 1000)
+STOP_TIMEOUT_S = 30.0
+
+# TODO: end an abandoned session after a few minutes without input, so that the next
+# person at the kiosk never sees the last customer's contract.
+
+
+class KioskWindow(QMainWindow):
+    """The kiosk's only window, which owns the operation runner and drives ``runtime``.
+
+    Call :meth:`start_runtime` once after construction and :meth:`shutdown` once at the
+    end, which stops the runtime on the worker thread and ends the worker.
+    """
+
+    def __init__(
+        self,
+        runtime: BranchRuntime,
+        kiosk_mode: bool = True,
+        prepare_session: Callable[[BranchRuntime], None] | None = None,
+    ) -> None:
+        super().__init__()
+        self.kiosk_mode = kiosk_mode
+        self.runner = OperationRunner(self)
+        self.context = KioskContext(runtime, self.runner, prepare_session, self)
+        self._close_allowed = not kiosk_mode
+        self._busy_key = ""
+        self._shut_down = False
+
+        self.setFont(base_font())
+        self.setStyleSheet(STYLE_SHEET)
+        if kiosk_mode:
+            self.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+        else:
+            self.resize(*WINDOWED_SIZE)
+
+        self._build_header()
+        self.stack = QStackedWidget(self)
+        self.welcome = WelcomeScreen(self.context)
+        self.screens: dict[Stage, Screen] = {
+            Stage.WELCOME: self.welcome,
+            Stage.CONSENT: ConsentScreen(self.context),
+            Stage.DOCUMENT: DocumentScreen(self.context),
+            Stage.LICENCE: LicenceScreen(self.context),
+            Stage.FACE: FaceScreen(self.context),
+            Stage.VERIFICATION: VerificationScreen(self.context),
+            Stage.CONTRACT: ContractScreen(self.context),
+            Stage.SIGN: SignScreen(self.context),
+            Stage.DONE: DoneScreen(self.context),
+        }
+        self.exit_screen = ExitScreen(self.context)
+        for screen in [*self.screens.values(), self.exit_screen]:
+            self.stack.addWidget(screen)
+            screen.advance_requested.connect(self.show_session_stage)
+            screen.restart_requested.connect(self.restart)
+
+        self.busy_label = QLabel(self)
+        self.busy_label.setObjectName("busy")
+        self.busy_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.busy_label.setMinimumHeight(48)
+
+        central = QWidget(self)
+        central.setObjectName("page")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 12)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.stack, 1)
+        layout.addWidget(self.busy_label)
+        self.setCentralWidget(central)
+
+        self.runner.busy_changed.connect(self._set_busy)
+        self.context.language_changed.connect(self.retranslate)
+        self._show(self.welcome, Stage.WELCOME)
+        self.retranslate()
+
+    def _build_header(self) -> None:
+        self.header = QFrame(self)
+        self.header.setObjectName("header")
+        outer = QVBoxLayout(self.header)
+        outer.setContentsMargins(32, 12, 32, 12)
+        top = QHBoxLayout()
+        self.app_title = QLabel(self.header)
+        self.app_title.setObjectName("appTitle")
+        top.addWidget(self.app_title)
+        top.addStretch(1)
+        self.cancel_button = QPushButton(self.header)
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.clicked.connect(self.cancel_session)
+        top.addWidget(self.cancel_button)
+        self.language_button = QPushButton(self.header)
+        self.language_button.setObjectName("languageButton")
+        self.language_button.clicked.connect(self.toggle_language)
+        top.addWidget(self.language_button)
+        outer.addLayout(top)
+        self.steps = StepIndicator(self.header)
+        outer.addWidget(self.steps)
+
+    # Public API ----------------------------------------------------------------
+
+    @property
+    def current_screen(self) -> Screen:
+        screen = self.stack.currentWidget()
+        assert isinstance(screen, Screen)
+        return screen
+
+    def start_runtime(self) -> None:
+        """Start the branch runtime on the worker. The start button stays disabled until it has started."""
+        operation = session_ops.start_runtime(self.context.runtime)
+        operation.succeeded.connect(self._runtime_started)
+        operation.failed.connect(self._runtime_failed)
+        self.runner.run(operation)
+
+    def shutdown(self) -> None:
+        """Stop the runtime on the worker thread and end the worker. A second call does nothing."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        log.info("kiosk shutting down")
+        self.runner.shutdown(self.context.runtime.stop, timeout=STOP_TIMEOUT_S)
+
+    def allow_close(self) -> None:
+        """Let the next close request close the window, as on a service stop."""
+        self._close_allowed = True
+
+    def toggle_language(self) -> None:
+        self.context.set_language("en" if self.context.language == "zh" else "zh")
+
+    def show_message(self, message: Message) -> None:
+        """Show ``message`` on the current screen, as for an error outside any operation."""
+        self.current_screen.show_notice(message, "error")
+
+    # Navigation ----------------------------------------------------------------
+
+    def show_session_stage(self) -> None:
+        """Show the screen for the session's current stage (the exit screen for refused and the like)."""
+        session = self.context.session
+        if session is None:
+            self._show(self.welcome, Stage.WELCOME)
+            return
+        stage = session.stage
+        screen = self.screens.get(stage, self.exit_screen)
+        log.info("session %s: showing the %s screen", session.session_id, stage.value)
+        self._show(screen, stage)
+        screen.enter()
+
+    def _show(self, screen: Screen, stage: Stage) -> None:
+        self.stack.setCurrentWidget(screen)
+        self.steps.set_stage(stage)
+        in_session = stage not in (Stage.WELCOME, Stage.DONE) and screen is not self.exit_screen
+        self.cancel_button.setVisible(in_session)
+
+    def cancel_session(self) -> None:
+        session = self.context.session
+        if session is None:
+            return
+        log.info("session %s: customer pressed cancel", session.session_id)
+        operation = session_ops.cancel(session)
+        operation.succeeded.connect(lambda _record: self.show_session_stage())
+        operation.failed.connect(self._show_failure)
+        self.runner.run(operation)
+
+    def restart(self) -> None:
+        """End the session, forget what every screen shows, and return to the welcome screen in Chinese."""
+        session = self.context.session
+        if session is None:
+            self._reset_to_welcome()
+            return
+        operation = session_ops.end_session(session)
+        # The screens are reset even if forgetting failed, because the next customer must not
+        # see this one's data. The runner has logged the failure.
+        operation.succeeded.connect(lambda _result: self._reset_to_welcome())
+        operation.failed.connect(lambda _error: self._reset_to_welcome())
+        self.runner.run(operation)
+
+    def _reset_to_welcome(self) -> None:
+        self.context.session = None
+        for screen in [*self.screens.values(), self.exit_screen]:
+            screen.clear()
+        self.context.set_language(DEFAULT_LANGUAGE)
+        self._show(self.welcome, Stage.WELCOME)
+        self.welcome.enter()
+
+    # Runtime and busy state ----------------------------------------------------
+
+    def _runtime_started(self, _result: object) -> None:
+        log.info("kiosk ready: branch %s", self.context.runtime.config.branch.branch_id)
+        self.welcome.set_available(True)
+
+    def _runtime_failed(self, error: Exception) -> None:
+        log.error("kiosk unavailable: the branch runtime did not start: %s", error)
+        self.welcome.set_available(False, user_message(error))
+
+    def _show_failure(self, error: Exception) -> None:
+        self.show_message(user_message(error))
+
+    def _set_busy(self, busy: bool, busy_key: str) -> None:
+        self._busy_key = busy_key if busy else ""
+        self.stack.setEnabled(not busy)
+        self.cancel_button.setEnabled(not busy)
+        self._update_busy_text()
+
+    def _update_busy_text(self) -> None:
+        self.busy_label.setText(strings.text(self._busy_key, self.context.language) if self._busy_key else "")
+
+    def retranslate(self, _language: str | None = None) -> None:
+        """Set every text of the window and of every screen again in the current language."""
+        language = self.context.language
+        self.setWindowTitle(strings.text("app.title", language))
+        self.app_title.setText(strings.text("app.title", language))
+        self.cancel_button.setText(strings.text("action.cancel", language))
+        self.language_button.setText(strings.text("language.switch", language))
+        self.steps.retranslate(language)
+        self._update_busy_text()
+        for screen in [*self.screens.values(), self.exit_screen]:
+            screen.retranslate()
+
+    # Kiosk mode ----------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.kiosk_mode and event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._close_allowed:
+            log.info("close request ignored in kiosk mode")
+            event.ignore()
+            return
+        event.accept()
