@@ -19,6 +19,7 @@ from kiosk.contracts.validation import load_trust_roots, validate_sealed_pdf
 from kiosk.errors import SessionStateError
 from kiosk.rental import Vehicle
 from kiosk.session import Stage
+from kiosk.session.consent import CONSENT_VERSION
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def _frames_folder(tmp_path, images: dict[str, bytes | Image.Image]):
     return folder
 
 
-def test_whole_rental_is_signed_sealed_and_stored(start_runtime):
+def test_whole_rental_signed_and_stored(start_runtime):
     runtime = start_runtime()
     session = runtime.new_session()
     drive_session(session, SimulatedSignaturePad())
@@ -92,9 +93,11 @@ def test_whole_rental_is_signed_sealed_and_stored(start_runtime):
         "contract_check": Outcome.PASS,
     }
     assert runtime.services.store.find_reservation("110105196108040013") is None
+    consent = runtime.services.store.pending_events()[0].payload["consent"]
+    assert consent["version"] == CONSENT_VERSION
 
 
-def test_other_person_is_refused_face_does_not_match(start_runtime, branch_home):
+def test_other_person_refused_on_face(start_runtime, branch_home):
     runtime = start_runtime(camera_frames=branch_home / IMPOSTOR_FRAMES)
     session = runtime.new_session()
     drive_session(session, SimulatedSignaturePad())
@@ -111,7 +114,7 @@ def test_other_person_is_refused_face_does_not_match(start_runtime, branch_home)
     assert event.payload["verification"]["decision"] == "refused"
 
 
-def test_no_card_asks_to_place_card_then_reads(start_runtime):
+def test_no_card_asks_to_place_card_then_reads(start_runtime, caplog):
     runtime = start_runtime()
     session = runtime.new_session()
     _walk_to(session, Stage.DOCUMENT)
@@ -121,6 +124,8 @@ def test_no_card_asks_to_place_card_then_reads(start_runtime):
     assert record.outcome is Outcome.RETRY
     assert session.stage is Stage.DOCUMENT
     assert "No card found" in record.reason.en
+    assert record.reason.zh == "未检测到证件，请将身份证放在读卡区。"
+    assert f"session {session.session_id}: card read failed: NoCardError" in caplog.text
 
     runtime.simulator.present(_demo_card(runtime))
     assert session.read_document().outcome is Outcome.PASS
@@ -163,7 +168,7 @@ def test_repeated_bad_checksums_ask_to_try_again(start_runtime):
     assert session.read_document().outcome is Outcome.PASS
 
 
-def test_two_faces_ask_for_one_person(start_runtime, faces_dir, tmp_path):
+def test_two_faces_ask_for_one_person(start_runtime, faces_dir, tmp_path, caplog):
     left = Image.open(faces_dir / "obama2.jpg").convert("RGB").resize((600, 1150))
     right = Image.open(faces_dir / "biden.jpg").convert("RGB").resize((600, 1150))
     both = Image.new("RGB", (1200, 1150))
@@ -177,6 +182,7 @@ def test_two_faces_ask_for_one_person(start_runtime, faces_dir, tmp_path):
     assert record.outcome is Outcome.RETRY
     assert session.stage is Stage.FACE
     assert "More than one face" in record.reason.en
+    assert "2 faces in a 640x480 image" in caplog.text
 
 
 def test_no_face_asks_to_look_at_camera(start_runtime, tmp_path):
@@ -295,7 +301,7 @@ def test_blank_signature_asks_to_sign_again(start_runtime):
     assert session.sign(SimulatedSignaturePad().capture()).outcome is Outcome.PASS
 
 
-def test_contract_changed_before_signing_goes_to_clerk(start_runtime):
+def test_changed_contract_goes_to_clerk(start_runtime):
     runtime = start_runtime()
     session = runtime.new_session()
     _walk_to(session, Stage.CONTRACT)
@@ -309,7 +315,7 @@ def test_contract_changed_before_signing_goes_to_clerk(start_runtime):
     assert runtime.services.store.contract(session.draft.contract_number) is None
 
 
-def test_step_out_of_order_is_a_programming_error(start_runtime):
+def test_step_out_of_order_raises(start_runtime):
     session = start_runtime().new_session()
     with pytest.raises(SessionStateError):
         session.verify()

@@ -14,8 +14,8 @@ from kiosk.errors import SchemaTooNew, StoreError, StoreMissing, WrongStoreKey
 from kiosk.identity.verification import VerificationResult, check_document_number
 from kiosk.store.database import Database
 from kiosk.store.keys import create_key_file, load_key_file
-from kiosk.store.migrations import LATEST_VERSION
-from kiosk.store.rentals import RentalStore
+from kiosk.store.migrations import LATEST_VERSION, MIGRATIONS
+from kiosk.store.rentals import Consent, RentalStore
 from tests import contract_fixtures as fx
 
 NOW = datetime(2026, 12, 5, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -52,7 +52,7 @@ def test_store_holds_no_plain_text(store_path):
     assert b"110105196108040013" not in data
 
 
-def test_wrong_key_is_clear_and_leaves_file_identical(store_path):
+def test_wrong_key_leaves_file_identical(store_path):
     before = _digest(store_path)
     files_before = sorted(os.listdir(store_path.parent))
     with pytest.raises(WrongStoreKey) as caught:
@@ -94,6 +94,42 @@ def test_migrates_from_version_zero(tmp_path, key):
         tables = {row[0] for row in database.connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         assert {"customers", "verifications", "contracts", "outbox", "reservations", "unrelated"} <= tables
         assert database.schema_version == LATEST_VERSION
+    finally:
+        database.close()
+
+
+def test_migrates_version_one_keeping_rows(tmp_path, key):
+    path = tmp_path / "v1.db"
+    connection = sqlcipher3.connect(str(path), isolation_level=None)
+    connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    for statement in MIGRATIONS[0].statements:
+        connection.execute(statement)
+    connection.execute("PRAGMA user_version = 1")
+    connection.execute("INSERT INTO verifications VALUES ('old', 's0', NULL, NULL, 'refused', '[]', '2026-01-01T00:00:00+08:00')")
+    connection.close()
+
+    database = Database.open(path, key)
+    try:
+        assert database.schema_version == LATEST_VERSION
+        row = database.connection.execute(
+            "SELECT decision, consent_version, consent_at FROM verifications WHERE verification_id = 'old'"
+        ).fetchone()
+        assert row == ("refused", None, None)
+    finally:
+        database.close()
+
+
+def test_consent_is_stored_with_verification(store_path, key):
+    database = Database.open(store_path, key)
+    try:
+        store = RentalStore(database)
+        store.record_verification("v3", "s3", "BJ", None, None, VerificationResult(()), NOW, consent=Consent("consent-x", NOW))
+        row = database.connection.execute(
+            "SELECT consent_version, consent_at FROM verifications WHERE verification_id = 'v3'"
+        ).fetchone()
+        assert row == ("consent-x", NOW.isoformat())
+        event = store.pending_events()[-1]
+        assert event.payload["consent"] == {"version": "consent-x", "accepted_at": NOW.isoformat()}
     finally:
         database.close()
 

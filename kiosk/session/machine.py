@@ -49,7 +49,8 @@ from kiosk.messages import Message
 from kiosk.rental import Reservation
 from kiosk.session.services import SessionServices
 from kiosk.session.stages import TERMINAL_STAGES, Stage, StageRecord
-from kiosk.store.rentals import StoredContract
+from kiosk.session.consent import CONSENT_VERSION
+from kiosk.store.rentals import Consent, StoredContract
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,7 @@ class RentalSession:
         self.contract_check: ContractCheckResult | None = None
         self.acknowledgements: list[Acknowledgement] = []
         self.signed: SignedContract | None = None
+        self.consent: Consent | None = None
         self._live_face: FaceDescriptor | None = None
         self._price_list: PriceList | None = None
         self._sources: ContractSources | None = None
@@ -138,6 +140,7 @@ class RentalSession:
             self.reservation,
             result,
             self.services.clock(),
+            consent=self.consent,
         )
 
     def _refuse(self, check: Check) -> StageRecord:
@@ -152,8 +155,8 @@ class RentalSession:
         self._require(Stage.WELCOME)
         return self._record(Outcome.PASS, Message("欢迎使用自助租车。", "Welcome to self-service rental."), Stage.CONSENT)
 
-    def give_consent(self, accepted: bool) -> StageRecord:
-        """Record the customer's response to the consent text; declining ends the session."""
+    def give_consent(self, accepted: bool, version: str = CONSENT_VERSION) -> StageRecord:
+        """Record the customer's response to consent text ``version``; declining ends the session."""
         self._require(Stage.CONSENT)
         if not accepted:
             return self._record(
@@ -164,6 +167,8 @@ class RentalSession:
                 ),
                 Stage.CANCELLED,
             )
+        self.consent = Consent(version, self.services.clock())
+        log.info("session %s: consent %s accepted", self.session_id, version)
         return self._record(Outcome.PASS, Message("您已同意处理个人信息。", "You consented to the processing of your data."), Stage.DOCUMENT)
 
     def read_document(self) -> StageRecord:

@@ -87,6 +87,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX outbox_unsent ON outbox (sent_at, created_at)",
         ),
     ),
+    Migration(
+        2,
+        "record which consent text the customer accepted, and when",
+        (
+            "ALTER TABLE verifications ADD COLUMN consent_version TEXT",
+            "ALTER TABLE verifications ADD COLUMN consent_at TEXT",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -26,6 +26,17 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Consent:
+    """The consent text version a customer accepted, and when."""
+
+    version: str
+    accepted_at: datetime
+
+    def to_json(self) -> dict[str, str]:
+        return {"version": self.version, "accepted_at": self.accepted_at.isoformat()}
+
+
+@dataclass(frozen=True)
 class StoredContract:
     contract_no: str
     reservation_no: str
@@ -217,6 +228,7 @@ class RentalStore:
         reservation: Reservation | None,
         result: VerificationResult,
         at: datetime,
+        consent: Consent | None = None,
     ) -> None:
         """Store a verification and its outbox event in one transaction, whatever the decision."""
         self.database.owner.check()
@@ -226,7 +238,8 @@ class RentalStore:
                 phone = reservation.phone if reservation else ""
                 customer_id = self._upsert_customer(connection, identity, phone, at)
             connection.execute(
-                "INSERT INTO verifications VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO verifications (verification_id, session_id, customer_id, reservation_no, decision, "
+                " checks, created_at, consent_version, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     verification_id,
                     session_id,
@@ -235,6 +248,8 @@ class RentalStore:
                     result.decision.value,
                     json.dumps(result.to_json()["checks"], ensure_ascii=False),
                     at.isoformat(),
+                    consent.version if consent else None,
+                    consent.accepted_at.isoformat() if consent else None,
                 ),
             )
             self._append_event(
@@ -248,6 +263,7 @@ class RentalStore:
                         "session_id": session_id,
                         "reservation_no": reservation.reservation_no if reservation else None,
                         "document_index": self.document_index(identity.number) if identity else None,
+                        "consent": consent.to_json() if consent else None,
                         "verification": result.to_json(),
                     },
                 ),
