@@ -23,11 +23,12 @@ class ReaderConfig:
 
 @dataclass(frozen=True)
 class CameraConfig:
-    """``kind`` is "recorded" (a folder of frames) or "opencv" (a live camera index)."""
+    """``kind`` is "recorded" (a folder of frames) or "opencv" (a camera index, or ``device``: a path or video file)."""
 
     kind: str
     frames: Path | None
     index: int
+    device: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def load_config(home: Path) -> BranchConfig:
             kind=camera["kind"],
             frames=_path(home, camera["frames"], "camera.frames") if camera.get("frames") else None,
             index=int(camera.get("index", 0)),
+            device=str(camera.get("device", "")),
         ),
         template_id=str(contract.get("template_id", "rental-agreement")),
         template_version=str(contract.get("template_version", "1")),

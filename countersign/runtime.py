@@ -101,7 +101,7 @@ class BranchRuntime:
             if camera_config.frames is None:
                 raise ConfigError("a recorded camera needs camera.frames")
             return RecordedCamera.from_folder(camera_config.frames)
-        return OpenCvCamera(camera_config.index)
+        return OpenCvCamera(camera_config.device or camera_config.index)
 
     def new_session(self) -> RentalSession:
         if self.services is None:

@@ -84,20 +84,24 @@ class RecordedCamera:
 
 
 class OpenCvCamera:
-    """A live camera opened with ``cv2.VideoCapture``; owned by the first thread that reads."""
+    """A camera opened with ``cv2.VideoCapture``; owned by the first thread that reads.
 
-    def __init__(self, index: int = 0, size: tuple[int, int] = FRAME_SIZE) -> None:
-        self.index = index
+    ``source`` is a device index (0 for the first camera) or a video file, which plays
+    like a camera and ends with :class:`CameraError` after its last frame.
+    """
+
+    def __init__(self, source: int | str = 0, size: tuple[int, int] = FRAME_SIZE) -> None:
+        self.source = source
         self.size = size
         self._capture: cv2.VideoCapture | None = None
-        self._owner = ThreadOwner(f"camera {index}")
+        self._owner = ThreadOwner(f"camera {source}")
 
     def read_frame(self) -> np.ndarray:
         self._owner.check()
         if self._capture is None:
-            capture = cv2.VideoCapture(self.index)
+            capture = cv2.VideoCapture(self.source)
             if not capture.isOpened():
-                raise CameraError(f"camera {self.index} cannot be opened")
+                raise CameraError(f"camera {self.source} cannot be opened")
             capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
             capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size[1])
             self._capture = capture
@@ -105,7 +109,7 @@ class OpenCvCamera:
         ok, frame = self._capture.read()
         if not ok or frame is None:
             self.close()
-            raise CameraError(f"camera {self.index} returned no frame")
+            raise CameraError(f"camera {self.source} returned no frame")
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = letterbox(frame, self.size)
         return frame
