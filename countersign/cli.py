@@ -16,7 +16,8 @@ from countersign import __version__
 from countersign.config import CONFIG_NAME, load_config
 from countersign.logs import configure_logging
 from devices.errors import DeviceError
-from kiosk.errors import CounterSignError, user_message
+from kiosk.errors import ConfigError, CounterSignError, user_message
+from kiosk.messages import Message
 
 log = logging.getLogger("countersign")
 
@@ -137,28 +138,57 @@ def command_check_pdf(args: argparse.Namespace) -> int:
     if not roots_paths and (args.home / CONFIG_NAME).exists():
         roots_paths = list(load_config(args.home).trust_roots)
     try:
-        reports = validate_sealed_pdf(args.pdf.read_bytes(), load_trust_roots(roots_paths))
-    except (SealInvalid, OSError) as error:
+        pdf = args.pdf.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"cannot read {args.pdf}: {error.strerror}") from error
+    try:
+        roots = load_trust_roots(roots_paths)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot load a trust root certificate ({', '.join(map(str, roots_paths))}): {error}") from error
+
+    try:
+        reports = validate_sealed_pdf(pdf, roots)
+    except SealInvalid as error:
+        log.warning("check-pdf %s: invalid: %s", args.pdf, error)
         _emit(args, {"ok": False, "error": str(error)}, [f"invalid: {error}"])
         return 1
+
     ok = all(report.ok for report in reports)
+    for report in reports:
+        log.info("check-pdf %s: field %s %s (%s)", args.pdf, report.field_name, "ok" if report.ok else "NOT OK", report.summary)
     lines = [
         f"{report.field_name}: {'OK' if report.ok else 'NOT OK'} ({report.summary}); signer {report.signer}; "
         f"whole file {'yes' if report.covers_whole_file else 'no'}"
         for report in reports
     ]
+    if not roots:
+        lines.append("No trust root was given (--trust-root CERT, or --home of the branch), so no signer can be trusted.")
     _emit(args, {"ok": ok, "signatures": [report.to_json() for report in reports]}, lines)
     return 0 if ok else 1
+
+
+def _add_common_options(parser: argparse.ArgumentParser, with_defaults: bool) -> None:
+    """Add the options every subcommand takes, before or after the subcommand name.
+
+    The copies on the subcommands default to ``SUPPRESS``, so that they only override
+    the values given before the subcommand name when they are given themselves.
+    """
+
+    def default(value):
+        return value if with_defaults else argparse.SUPPRESS
+
+    parser.add_argument("--home", type=Path, default=default(default_home()), help="branch folder holding branch.toml (default: $COUNTERSIGN_HOME or ~/.local/share/countersign/demo)")
+    parser.add_argument("--faces", type=Path, default=default(default_faces()), help="folder of the demo photographs (default: $COUNTERSIGN_DEMO_FACES or build/fixtures/face_recognition)")
+    parser.add_argument("--json", action="store_true", default=default(False), help="print one JSON object instead of text")
+    parser.add_argument("-v", "--verbose", action="store_true", default=default(False), help="log at INFO level to stderr as well")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="countersign", description="CounterSign 租车核验台 — branch tools")
     parser.add_argument("--version", action="version", version=f"countersign {__version__}")
+    _add_common_options(parser, with_defaults=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--home", type=Path, default=default_home(), help="branch folder holding branch.toml (default: %(default)s)")
-    common.add_argument("--faces", type=Path, default=default_faces(), help="folder of the demo photographs (default: %(default)s)")
-    common.add_argument("--json", action="store_true", help="print one JSON object instead of text")
-    common.add_argument("-v", "--verbose", action="store_true", help="log at INFO level to stderr as well")
+    _add_common_options(common, with_defaults=False)
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", parents=[common], help="run one rental session headless on simulated devices")
@@ -186,22 +216,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    configure_logging(args.home / "logs", verbose=args.verbose)
+    try:
+        # check-pdf on a machine without a branch logs to the terminal only, and creates nothing.
+        log_dir = None if args.command == "check-pdf" and not args.home.is_dir() else args.home / "logs"
+        configure_logging(log_dir, verbose=args.verbose)
+    except OSError as error:
+        print(f"error: cannot create the log folder in {args.home}: {error.strerror}", file=sys.stderr)
+        return 2
+
     try:
         return args.handler(args)
     except (CounterSignError, DeviceError) as error:
-        log.error("%s failed: %s", args.command, error)
+        log.error("%s failed: %s", args.command, error, extra={"console": False})
         _print_error(args, str(error), user_message(error))
         return 2
+    except KeyboardInterrupt:
+        log.warning("%s interrupted", args.command, extra={"console": False})
+        print("interrupted", file=sys.stderr)
+        return 130
     except Exception as error:
-        log.exception("%s failed unexpectedly", args.command)
-        detail = f"unexpected {type(error).__name__}; the traceback is in {args.home / 'logs' / 'countersign.log'}"
+        log.exception("%s failed unexpectedly", args.command, extra={"console": False})
+        detail = f"unexpected {type(error).__name__}: {error}; the traceback is in {args.home / 'logs' / 'countersign.log'}"
         _print_error(args, detail, user_message(error))
         return 2
 
 
-def _print_error(args: argparse.Namespace, detail: str, message) -> None:
+def _print_error(args: argparse.Namespace, detail: str, message: Message) -> None:
+    """Print the technical detail for IT; the customer sentence goes into --json output only."""
     if args.json:
         print(json.dumps({"error": detail, "message": message.to_json()}, ensure_ascii=False))
     else:
-        print(f"error: {detail}\n{message.zh}\n{message.en}", file=sys.stderr)
+        print(f"error: {detail}", file=sys.stderr)

@@ -4,6 +4,7 @@ import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.errors import ConfigError
 from kiosk.rental import Branch
@@ -51,71 +52,131 @@ class BranchConfig:
         return self.home / "logs"
 
 
-def _section(document: dict, name: str) -> dict:
-    value = document.get(name)
-    if not isinstance(value, dict):
-        raise ConfigError(f"configuration has no [{name}] table")
-    return value
+# Every key each table may contain; any other key is a typo and is reported.
+KNOWN_KEYS: dict[str, frozenset[str]] = {
+    "branch": frozenset({"profile"}),
+    "store": frozenset({"path", "key_file"}),
+    "signing": frozenset({"kind", "pkcs12", "passphrase_file", "trust_roots"}),
+    "reader": frozenset({"kind", "port", "baudrate", "card"}),
+    "camera": frozenset({"kind", "frames", "index", "device"}),
+    "contract": frozenset({"template_id", "template_version"}),
+    "face": frozenset({"threshold"}),
+}
+REQUIRED_TABLES = ("branch", "store", "signing", "reader", "camera", "contract")
+BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
+
+# A lower threshold is stricter. Above 0.6, dlib's published operating point, strangers
+# start to match, so a larger value is a configuration error, not a policy choice.
+FACE_THRESHOLD_RANGE = (0.3, 0.6)
+
+
+def _check_tables(document: dict) -> None:
+    for name in document:
+        if name not in KNOWN_KEYS:
+            raise ConfigError(f"unknown table [{name}] in {CONFIG_NAME}; known tables: {', '.join(KNOWN_KEYS)}")
+    for name in REQUIRED_TABLES:
+        if not isinstance(document.get(name), dict):
+            raise ConfigError(f"{CONFIG_NAME} has no [{name}] table")
+    for name, table in document.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"[{name}] in {CONFIG_NAME} must be a table")
+        for key in table:
+            if key not in KNOWN_KEYS[name]:
+                known = ", ".join(sorted(KNOWN_KEYS[name]))
+                raise ConfigError(f"unknown key {name}.{key} in {CONFIG_NAME}; known keys of [{name}]: {known}")
 
 
 def _path(home: Path, value: object, name: str) -> Path:
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"configuration value {name} must be a path")
+        raise ConfigError(f"configuration value {name} must be a path, not {value!r}")
     path = Path(value)
     return path if path.is_absolute() else home / path
 
 
+def _integer(value: object, name: str, allowed: tuple[int, ...] | None = None, minimum: int = 0) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"configuration value {name} must be an integer, not {value!r}")
+    if allowed is not None and value not in allowed:
+        raise ConfigError(f"configuration value {name} is {value}; use one of {', '.join(map(str, allowed))}")
+    if value < minimum:
+        raise ConfigError(f"configuration value {name} is {value}; it must be at least {minimum}")
+    return value
+
+
+def _face_threshold(value: object) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ConfigError(f"configuration value face.threshold must be a number such as 0.6, not {value!r}")
+    low, high = FACE_THRESHOLD_RANGE
+    if not low <= value <= high:
+        raise ConfigError(
+            f"configuration value face.threshold is {value}; it must lie between {low} and {high}, "
+            "because a larger distance lets strangers match"
+        )
+    return float(value)
+
+
+def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise ConfigError(f"configuration value {name} is {value!r}; use one of {', '.join(map(repr, choices))}")
+    return str(value)
+
+
+def _load_branch(branch_file: Path) -> Branch:
+    try:
+        branch = Branch(**json.loads(branch_file.read_text(encoding="utf-8")))
+    except (OSError, json.JSONDecodeError, TypeError) as error:
+        raise ConfigError(f"branch profile {branch_file} cannot be read: {error}") from error
+    try:
+        ZoneInfo(branch.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"branch profile {branch_file}: unknown time zone {branch.timezone!r}, such as 'Asia/Shanghai'") from None
+    return branch
+
+
 def load_config(home: Path) -> BranchConfig:
-    """Read ``home/branch.toml``; raises :class:`ConfigError` naming the bad value."""
+    """Read ``home/branch.toml``; raises :class:`ConfigError` naming the bad table, key or value."""
     path = home / CONFIG_NAME
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"no branch configuration at {path}") from None
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"branch configuration {path} cannot be read: {error}") from error
+    _check_tables(document)
 
-    branch_file = _path(home, _section(document, "branch").get("profile"), "branch.profile")
-    try:
-        branch = Branch(**json.loads(branch_file.read_text(encoding="utf-8")))
-    except (OSError, json.JSONDecodeError, TypeError) as error:
-        raise ConfigError(f"branch profile {branch_file} cannot be read: {error}") from error
-
-    store = _section(document, "store")
-    signing = _section(document, "signing")
-    reader = _section(document, "reader")
-    camera = _section(document, "camera")
-    contract = _section(document, "contract")
+    store = document["store"]
+    signing = document["signing"]
+    reader = document["reader"]
+    camera = document["camera"]
+    contract = document["contract"]
     face = document.get("face", {})
 
-    if reader.get("kind") not in ("simulated", "serial"):
-        raise ConfigError(f"reader.kind must be 'simulated' or 'serial', not {reader.get('kind')!r}")
-    if camera.get("kind") not in ("recorded", "opencv"):
-        raise ConfigError(f"camera.kind must be 'recorded' or 'opencv', not {camera.get('kind')!r}")
-    if signing.get("kind") != "pkcs12":
-        raise ConfigError(f"signing.kind {signing.get('kind')!r} is not supported; use 'pkcs12'")
+    _choice(signing.get("kind"), "signing.kind", ("pkcs12",))
+    trust_roots = signing.get("trust_roots", [])
+    if not isinstance(trust_roots, list):
+        raise ConfigError(f"configuration value signing.trust_roots must be a list of paths, not {trust_roots!r}")
 
     return BranchConfig(
         home=home,
-        branch=branch,
+        branch=_load_branch(_path(home, document["branch"].get("profile"), "branch.profile")),
         store_path=_path(home, store.get("path"), "store.path"),
         store_key_file=_path(home, store.get("key_file"), "store.key_file"),
         pkcs12_path=_path(home, signing.get("pkcs12"), "signing.pkcs12"),
         pkcs12_passphrase_file=_path(home, signing.get("passphrase_file"), "signing.passphrase_file"),
-        trust_roots=tuple(_path(home, value, "signing.trust_roots") for value in signing.get("trust_roots", [])),
+        trust_roots=tuple(_path(home, value, "signing.trust_roots") for value in trust_roots),
         reader=ReaderConfig(
-            kind=reader["kind"],
+            kind=_choice(reader.get("kind"), "reader.kind", ("simulated", "serial")),
             port=str(reader.get("port", "")),
-            baudrate=int(reader.get("baudrate", 115200)),
-            card=_path(home, reader["card"], "reader.card") if reader.get("card") else None,
+            baudrate=_integer(reader.get("baudrate", 115200), "reader.baudrate", allowed=BAUD_RATES),
+            card=_path(home, reader["card"], "reader.card") if "card" in reader else None,
         ),
         camera=CameraConfig(
-            kind=camera["kind"],
-            frames=_path(home, camera["frames"], "camera.frames") if camera.get("frames") else None,
-            index=int(camera.get("index", 0)),
+            kind=_choice(camera.get("kind"), "camera.kind", ("recorded", "opencv")),
+            frames=_path(home, camera["frames"], "camera.frames") if "frames" in camera else None,
+            index=_integer(camera.get("index", 0), "camera.index"),
             device=str(camera.get("device", "")),
         ),
         template_id=str(contract.get("template_id", "rental-agreement")),
         template_version=str(contract.get("template_version", "1")),
-        face_threshold=float(face.get("threshold", 0.6)),
+        face_threshold=_face_threshold(face.get("threshold", 0.6)),
     )

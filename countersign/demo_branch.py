@@ -5,10 +5,13 @@ and the impostor frames show another, so face matching runs on real faces. The
 photographs come from a folder the caller names (``make fixtures`` downloads them).
 """
 
+import fcntl
 import io
 import json
 import logging
+import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +25,7 @@ from devices.idcard.simulator import SimulatedCard
 from devices.idcard.photo import SimulatedPhotoCodec
 from devices.idcard.text_block import ResidentTextFields, encode_resident_text
 from kiosk.contracts.pricing import PriceList
-from kiosk.errors import ConfigError
+from kiosk.errors import ConfigError, ImageUnreadable, NoFaceFound, SeveralFacesFound
 from kiosk.identity.face import FaceMatcher, FaceModel
 from kiosk.identity.images import decode_image
 from kiosk.identity.licence import DrivingLicence
@@ -59,10 +62,19 @@ def make_card_photo(image_file: bytes, model: FaceModel) -> bytes:
 
 
 def load_simulated_card(card_file: Path, codec: SimulatedPhotoCodec) -> SimulatedCard:
-    """Build the chip contents of a simulated card from its JSON file and photo."""
-    document = json.loads(card_file.read_text(encoding="utf-8"))
-    photo = (card_file.parent / document["photo"]).read_bytes()
-    text = encode_resident_text(ResidentTextFields(**document["fields"]))
+    """Build the chip contents of a simulated card from its JSON file and photo.
+
+    Raises :class:`ConfigError` naming the file when either is missing or malformed.
+    """
+    try:
+        document = json.loads(card_file.read_text(encoding="utf-8"))
+        photo_file = card_file.parent / document["photo"]
+        photo = photo_file.read_bytes()
+        text = encode_resident_text(ResidentTextFields(**document["fields"]))
+    except OSError as error:
+        raise ConfigError(f"simulated card {card_file}: cannot read {error.filename}: {error.strerror}") from error
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise ConfigError(f"simulated card {card_file} is malformed: {error}") from error
     return SimulatedCard(text=text, photo=codec.register(photo))
 
 
@@ -127,23 +139,47 @@ def find_demo_faces(faces_dir: Path) -> DemoFaces:
 
 
 def provision_demo_branch(home: Path, faces_dir: Path, model: FaceModel | None = None) -> BranchConfig:
-    """Create a complete demo branch in ``home``; refuses when one exists already."""
-    if (home / CONFIG_NAME).exists():
-        raise ConfigError(f"{home} already contains a branch configuration")
-    faces = find_demo_faces(faces_dir)
-    data = demo_data()
-    home.mkdir(parents=True, exist_ok=True)
-    branch = Branch(**data["branch"])
+    """Create a complete demo branch in ``home``; refuses when one exists already.
 
+    The branch is built in a private folder next to ``home`` and moved in when complete,
+    with ``branch.toml`` last, so a failed attempt leaves nothing behind and can simply
+    be run again. A lock file lets two processes provisioning the same home at once
+    wait for each other; the second then finds the branch and refuses.
+    """
+    faces = find_demo_faces(faces_dir)
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".provisioning.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (home / CONFIG_NAME).exists():
+            raise ConfigError(f"{home} already contains a branch configuration")
+        staging = Path(tempfile.mkdtemp(prefix=f".{home.name}.provisioning-", dir=home.parent))
+        try:
+            _build_demo_branch(staging, faces, model or FaceModel())
+            for entry in sorted(staging.iterdir(), key=lambda path: path.name == CONFIG_NAME):
+                target = home / entry.name
+                if target.exists():
+                    raise ConfigError(f"{target} already exists; move it away before provisioning a demo branch")
+                os.rename(entry, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    log.info("demo branch provisioned in %s", home)
+    return load_config(home)
+
+
+def _build_demo_branch(home: Path, faces: DemoFaces, model: FaceModel) -> None:
+    data = demo_data()
+    branch = Branch(**data["branch"])
     write_atomically(home / "branch.json", json.dumps(data["branch"], ensure_ascii=False, indent=2).encode(), mode=0o644)
     make_demo_pki(home / "pki", home / "keys", branch)
     create_key_file(home / "keys" / "store.key")
 
-    model = model or FaceModel()
-    card_photo = make_card_photo(faces.card_photo.read_bytes(), model)
-    write_atomically(home / "cards" / "demo-customer.png", card_photo, mode=0o644)
+    try:
+        card_photo = make_card_photo(faces.card_photo.read_bytes(), model)
+    except (NoFaceFound, SeveralFacesFound, ImageUnreadable) as error:
+        raise ConfigError(f"demo photograph {faces.card_photo} cannot be the card photo: {error}") from error
+    write_atomically(home / "cards" / "demo-customer.png", card_photo)
     card = {"fields": data["customer"]["card"], "photo": "demo-customer.png"}
-    write_atomically(home / "cards" / "demo-customer.json", json.dumps(card, ensure_ascii=False, indent=2).encode(), mode=0o644)
+    write_atomically(home / "cards" / "demo-customer.json", json.dumps(card, ensure_ascii=False, indent=2).encode())
 
     for folder, frames in ((CUSTOMER_FRAMES, faces.customer_frames), (IMPOSTOR_FRAMES, faces.impostor_frames)):
         (home / folder).mkdir(parents=True, exist_ok=True)
@@ -160,8 +196,6 @@ def provision_demo_branch(home: Path, faces_dir: Path, model: FaceModel | None =
         store.put_price_list(PriceList.from_json(data["price_list"]))
     finally:
         database.close()
-    log.info("demo branch provisioned in %s", home)
-    return config
 
 
 def seed_demo_reservation(store: RentalStore, now: datetime) -> Reservation:

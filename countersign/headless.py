@@ -19,7 +19,7 @@ def drive_session(
 ) -> None:
     """Walk ``session`` to a terminal stage as a customer who agrees to everything would.
 
-    A step that returns a retry outcome is repeated up to three times, then the session is cancelled.
+    A step that returns a retry outcome is tried at most three times in all, then the session is cancelled.
     """
     steps: dict[Stage, Callable[[], StageRecord]] = {
         Stage.WELCOME: session.start,

@@ -56,7 +56,10 @@ class BranchRuntime:
             camera = self._open_camera()
             model = self.face_model or FaceModel()
             template = load_template(CONTRACTS_DIR, config.template_id, config.template_version)
-            passphrase = config.pkcs12_passphrase_file.read_bytes().strip()
+            try:
+                passphrase = config.pkcs12_passphrase_file.read_bytes().strip()
+            except OSError as error:
+                raise ConfigError(f"cannot read the seal passphrase file {config.pkcs12_passphrase_file}: {error.strerror}") from error
             sealer = ContractSealer.from_pkcs12(config.pkcs12_path, passphrase, location=config.branch.city_zh)
         except BaseException:
             self.stop()

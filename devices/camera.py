@@ -65,6 +65,8 @@ class RecordedCamera:
     def from_folder(cls, folder: Path, size: tuple[int, int] = FRAME_SIZE) -> "RecordedCamera":
         """Use every .jpg, .jpeg and .png file in ``folder``, sorted by name."""
         suffixes = {".jpg", ".jpeg", ".png"}
+        if not folder.is_dir():
+            raise CameraError(f"recorded frames folder {folder} does not exist")
         frames = sorted(path for path in folder.iterdir() if path.suffix.lower() in suffixes)
         if not frames:
             raise CameraError(f"no recorded frames (.jpg, .png) in {folder}")

@@ -79,6 +79,15 @@ class SchemaTooNew(StoreError):
     """The store was written by a newer CounterSign than this one."""
 
 
+class ReservationTaken(StoreError):
+    """The reservation was picked up by another session while this one ran."""
+
+    message = Message(
+        "该预订已在其他窗口办理，请联系工作人员。",
+        "This reservation has already been picked up at another terminal. Please ask a member of staff.",
+    )
+
+
 class TemplateError(CounterSignError):
     message = Message(
         "合同模板不可用，请联系工作人员。",

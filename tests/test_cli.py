@@ -2,11 +2,13 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 COUNTERSIGN = [sys.executable, "-m", "countersign"]
 
@@ -52,7 +54,7 @@ def test_mismatch_demo_is_refused_with_reason(demo_run, faces_dir):
     payload = json.loads(result.stdout)
     assert payload["decision"] == "refused"
     assert payload["contract_pdf"] is None
-    assert payload["stages"][-1]["reason"]["en"] == "Face does not match the photo on the card."
+    assert payload["stages"][-1]["reason"]["en"].startswith("Face does not match the photo on the card.")
 
 
 def test_check_pdf_accepts_the_demo_contract(demo_run, faces_dir):
@@ -101,3 +103,75 @@ def test_kiosk_without_display_runs_headless(demo_run, faces_dir):
     assert result.returncode == 0, result.stderr
     assert "No display found" in result.stderr
     assert "decision      approved" in result.stdout
+
+
+def test_home_may_come_before_the_subcommand(demo_run, faces_dir):
+    home, _ = demo_run
+    result = subprocess.run(
+        [*COUNTERSIGN, "--home", str(home), "--faces", str(faces_dir), "check-pdf", "--json", str(next((home / "contracts").iterdir()))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ok"] is True
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("baudrate = 115200", 'baudrate = "fast"', "reader.baudrate must be an integer"),
+        ("threshold = 0.6", "threshold = 6.0", "between 0.3 and 0.6"),
+        ('passphrase_file = "keys/company-seal.pass"', 'passphrase_file = "keys/missing.pass"', "missing.pass"),
+        ('frames = "camera/customer"', 'frames = "camera/nowhere"', "camera/nowhere does not exist"),
+    ],
+)
+def test_configuration_errors_are_one_line_no_traceback(demo_run, faces_dir, tmp_path, old, new, message):
+    home, _ = demo_run
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    config = copy / "branch.toml"
+    config.write_text(config.read_text().replace(old, new))
+
+    result = _run("demo", home=copy, faces=faces_dir)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert message in (copy / "logs" / "countersign.log").read_text()
+
+
+def test_missing_seal_key_is_named(demo_run, faces_dir, tmp_path):
+    home, _ = demo_run
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    (copy / "pki" / "company-seal.p12").unlink()
+    result = _run("demo", home=copy, faces=faces_dir)
+    assert result.returncode == 2
+    assert "signing key file" in result.stderr
+    assert "not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_failed_provisioning_leaves_nothing_and_can_be_retried(faces_dir, tmp_path):
+    walls = tmp_path / "walls"
+    walls.mkdir()
+    wall = Image.new("RGB", (640, 480), (180, 180, 170))
+    for name in ("obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"):
+        wall.save(walls / name)
+    home = tmp_path / "home"
+
+    failed = _run("init-demo", home=home, faces=walls)
+    assert failed.returncode == 2
+    assert "obama.jpg cannot be the card photo" in failed.stderr
+    assert sorted(path.name for path in home.iterdir()) == [".provisioning.lock", "logs"]
+
+    retried = _run("init-demo", home=home, faces=faces_dir)
+    assert retried.returncode == 0, retried.stderr
+    assert (home / "branch.toml").is_file()
+
+
+def test_check_pdf_of_missing_file_is_a_usage_error(tmp_path):
+    result = subprocess.run([*COUNTERSIGN, "--home", str(tmp_path / "none"), "check-pdf", str(tmp_path / "absent.pdf")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+    assert not (tmp_path / "none").exists()

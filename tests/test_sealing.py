@@ -91,9 +91,11 @@ def test_untrusted_root_is_not_trusted(sealed_pdf):
 
 def test_fonts_are_embedded_and_chinese_extracts(sealed_pdf):
     fonts = subprocess.run(["pdffonts", str(sealed_pdf)], capture_output=True, text=True, check=True).stdout
-    cjk_lines = [line for line in fonts.splitlines() if "WenQuanYi" in line]
-    assert cjk_lines
-    assert all(" yes " in line for line in cjk_lines)
+    font_lines = fonts.splitlines()[2:]
+    assert font_lines
+    for line in font_lines:
+        assert "WenQuanYi" in line
+        assert line.split()[-5] == "yes", f"font not embedded: {line}"
     text = subprocess.run(["pdftotext", str(sealed_pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "汽车租赁合同" in text
     assert "Car Rental Agreement" in text
@@ -107,6 +109,7 @@ def test_signature_field_is_visible_on_last_page(sealed_pdf):
     with sealed_pdf.open("rb") as handle:
         reader = PdfFileReader(handle)
         (signature,) = reader.embedded_signatures
+        assert signature.field_name == "ContractSeal"
         widget = signature.sig_field["/Kids"][0] if "/Kids" in signature.sig_field else signature.sig_field
         rectangle = [float(v) for v in widget["/Rect"]]
         assert rectangle[2] - rectangle[0] > 100

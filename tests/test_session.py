@@ -106,7 +106,7 @@ def test_other_person_refused_on_face(start_runtime, branch_home):
     last = session.records[-1]
     assert last.stage is Stage.VERIFICATION
     assert "face does not match" in last.reason.en.lower()
-    assert last.reason.zh == "人脸与证件照片不一致。"
+    assert last.reason.zh.startswith("人脸与证件照片不一致。")
     face = next(c for c in session.checks if c.name == "face_match")
     assert face.details["distance"] >= face.details["threshold"]
     assert session.signed is None
@@ -311,7 +311,7 @@ def test_changed_contract_goes_to_clerk(start_runtime):
 
     record = session.sign(SimulatedSignaturePad().capture())
     assert session.stage is Stage.CLERK_REVIEW
-    assert "deposit" in record.reason.en
+    assert "Deposit (pre-authorised)" in record.reason.en
     assert runtime.services.store.contract(session.draft.contract_number) is None
 
 
@@ -319,3 +319,31 @@ def test_step_out_of_order_raises(start_runtime):
     session = start_runtime().new_session()
     with pytest.raises(SessionStateError):
         session.verify()
+
+
+def test_changed_id_number_is_not_logged(start_runtime, caplog):
+    runtime = start_runtime()
+    session = runtime.new_session()
+    _walk_to(session, Stage.CONTRACT)
+    session.prepare_contract()
+    session.acknowledge(session.clauses_to_acknowledge)
+    session.draft = replace(session.draft, values={**session.draft.values, "lessee_id_number": "11010519491231002X"})
+
+    record = session.sign(SimulatedSignaturePad().capture())
+    assert session.stage is Stage.CLERK_REVIEW
+    assert "ID number" in record.reason.en
+    assert "lessee_id_number: differs from identity.number" in caplog.text
+    assert "110105196108040013" not in caplog.text
+    assert "11010519491231002X" not in caplog.text
+
+
+def test_forget_personal_data_clears_everything(start_runtime):
+    session = start_runtime().new_session()
+    drive_session(session, SimulatedSignaturePad())
+    session.forget_personal_data()
+    assert session.identity is None
+    assert session.checks == []
+    assert session.draft is None
+    assert session.signed is None
+    assert session.consent is None
+    assert "110105196108040013" not in repr(session.records)

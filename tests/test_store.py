@@ -57,7 +57,7 @@ def test_wrong_key_leaves_file_identical(store_path):
     files_before = sorted(os.listdir(store_path.parent))
     with pytest.raises(WrongStoreKey) as caught:
         Database.open(store_path, b"\x00" * 32)
-    assert "wrong key" in str(caught.value)
+    assert "the key is wrong" in str(caught.value)
     assert "not changed" in str(caught.value)
     assert _digest(store_path) == before
     assert sorted(os.listdir(store_path.parent)) == files_before
@@ -208,3 +208,73 @@ def test_store_refuses_a_second_thread(store_path, key):
     worker.join()
     database.close()
     assert errors
+
+
+def test_empty_store_file_is_refused_not_replaced(tmp_path, key):
+    path = tmp_path / "store.db"
+    path.write_bytes(b"")
+    with pytest.raises(StoreError, match="empty"):
+        Database.open(path, key)
+    assert path.read_bytes() == b""
+
+
+def test_new_store_is_private(tmp_path, key):
+    path = tmp_path / "private.db"
+    Database.open(path, key, create=True).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_contract_numbers_are_unique_across_connections(store_path, key):
+    import threading
+    from datetime import date
+
+    numbers: list[str] = []
+    lock = threading.Lock()
+
+    def reserve_many() -> None:
+        database = Database.open(store_path, key)
+        store = RentalStore(database)
+        try:
+            for _ in range(20):
+                number = store.reserve_contract_number("BJ", date(2026, 12, 5))
+                with lock:
+                    numbers.append(number)
+        finally:
+            database.close()
+
+    workers = [threading.Thread(target=reserve_many) for _ in range(3)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert len(numbers) == 60
+    assert len(set(numbers)) == 60
+    assert max(numbers) == "BJ-20261205-0060"
+
+
+def test_reservation_is_picked_up_only_once(store_path, key):
+    from dataclasses import replace
+
+    from kiosk.contracts.drafting import draft_contract
+    from kiosk.errors import ReservationTaken
+
+    sources = fx.sources()
+    database = Database.open(store_path, key)
+    store = RentalStore(database)
+    try:
+        store.put_vehicle(sources.reservation.vehicle)
+        store.put_price_list(fx.price_list())
+        store.put_reservation(sources.reservation)
+        draft = draft_contract(fx.template(), sources)
+
+        def save(number: str):
+            numbered = replace(draft, contract_number=number)
+            return store.save_signed_contract("BJ", "v1", sources.identity, sources.reservation, numbered, [], {}, b"%PDF", "seal", NOW)
+
+        save("BJ-20261205-0001")
+        with pytest.raises(ReservationTaken):
+            save("BJ-20261205-0002")
+        assert store.contract("BJ-20261205-0002") is None
+        assert [e.event_type for e in store.pending_events()].count("contract.signed") == 1
+    finally:
+        database.close()

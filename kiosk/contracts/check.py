@@ -18,10 +18,17 @@ from kiosk.messages import Message
 
 @dataclass(frozen=True)
 class FieldProblem:
+    """One difference between a contract and its sources.
+
+    ``expected`` and ``found`` are the values as printed, which may include an ID
+    number: they are for the clerk's screen, never for the log.
+    """
+
     field: str
     expected: str
     found: str
     reason: str
+    label: Message | None = None
 
     def to_json(self) -> dict[str, str]:
         return {"field": self.field, "expected": self.expected, "found": self.found, "reason": self.reason}
@@ -35,8 +42,12 @@ class ContractCheckResult:
     def passed(self) -> bool:
         return not self.problems
 
+    def describe_for_log(self) -> str:
+        """List the fields and reasons without their values, which may be personal data."""
+        return "; ".join(f"{problem.field}: {problem.reason}" for problem in self.problems)
+
     def to_check(self) -> Check:
-        """Summarise as a :class:`Check`; a failure names the first field for the customer."""
+        """Summarise as a :class:`Check`; a failure names the first field, by its label, for the customer."""
         details = {"problems": [problem.to_json() for problem in self.problems]}
         if self.passed:
             return Check(
@@ -46,12 +57,13 @@ class ContractCheckResult:
                 details,
             )
         first = self.problems[0]
+        label = first.label or Message(first.field, first.field)
         return Check(
             "contract_check",
             Outcome.REVIEW,
             Message(
-                f"合同内容核对未通过（{first.field}），请工作人员处理。",
-                f"The contract check failed on {first.field}; a member of staff will help you.",
+                f"合同内容核对未通过（{label.zh}），请工作人员处理。",
+                f"The contract check failed on {label.en}; a member of staff will help you.",
             ),
             details,
         )
@@ -94,11 +106,11 @@ def check_contract(
     for spec in template.fields:
         found = draft.values.get(spec.name)
         if spec.name not in draft.values or (spec.required and _blank(found)):
-            problems.append(FieldProblem(spec.name, "a value", "blank", "required field is blank"))
+            problems.append(FieldProblem(spec.name, "a value", "blank", "required field is blank", spec.label))
             continue
         if found is not None and not value_has_type(found, spec.type):
             problems.append(
-                FieldProblem(spec.name, spec.type, type(found).__name__, "value has the wrong type")
+                FieldProblem(spec.name, spec.type, type(found).__name__, "value has the wrong type", spec.label)
             )
             continue
 
@@ -116,6 +128,7 @@ def check_contract(
                     format_value(expected, spec.type),
                     format_value(found, spec.type),
                     f"differs from {spec.source}",
+                    spec.label,
                 )
             )
 

@@ -22,3 +22,9 @@ def format_value(value: Any, field_type: str) -> str:
     if field_type == "date" and isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     return str(value)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """Format an aware time with its UTC offset, which a zone abbreviation like CST leaves ambiguous."""
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M:%S} (UTC{offset[:3]}:{offset[3:]})" if offset else f"{moment:%Y-%m-%d %H:%M:%S}"

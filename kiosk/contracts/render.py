@@ -16,7 +16,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTempl
 
 from kiosk.contracts.drafting import ContractDraft
 from kiosk.contracts.fonts import register_cjk_font
-from kiosk.contracts.formatting import format_value
+from kiosk.contracts.formatting import format_timestamp, format_value
 from kiosk.contracts.template import ContractTemplate
 from kiosk.rental import Branch
 
@@ -106,6 +106,7 @@ def render_contract(
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), font),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F4F6F8")),
@@ -134,7 +135,7 @@ def render_contract(
         label = f"{title.zh} {title.en}" if title else acknowledgement.clause_id
         story.append(
             Paragraph(
-                f"★ {_escape(label)} — 承租方已确认 acknowledged {acknowledgement.at:%Y-%m-%d %H:%M:%S}",
+                f"★ {_escape(label)} — 承租方已确认 acknowledged {format_timestamp(acknowledgement.at)}",
                 styles["small"],
             )
         )
@@ -144,11 +145,17 @@ def render_contract(
         Spacer(1, 6 * mm),
         Paragraph("承租方签名 Lessee signature", styles["body"]),
         placeholder,
+        Paragraph(f"签署时间 Signed: {format_timestamp(rendered_at)}", styles["body"]),
         Paragraph(
             f"出租方（电子签章）Lessor (electronic seal): {_escape(branch.company_zh)} {_escape(branch.company_en)}",
             styles["body"],
         ),
-        Paragraph(f"生成时间 Prepared: {rendered_at:%Y-%m-%d %H:%M:%S %Z}", styles["small"]),
+        Paragraph(
+            "承租方的手写签名图像由出租方的电子签章一并封存，签章后对本文件的任何改动均可被检测。"
+            "The lessee's handwritten signature is sealed with the lessor's electronic seal; "
+            "any change to this file after sealing can be detected.",
+            styles["small"],
+        ),
     ]
     story.append(KeepTogether(signature_block))
 
@@ -175,7 +182,8 @@ def render_contract(
         bottomMargin=18 * mm,
         title=f"{template.title.zh} {draft.contract_number}",
         author=branch.company_zh,
-        invariant=True,
+        creator="CounterSign",
+        initialFontName=font,
     )
     document.build(story, onFirstPage=footer, onLaterPages=footer)
 

@@ -1,8 +1,12 @@
 """Sealing a rendered contract with the branch's company signature, PAdES baseline B-B.
 
-The sealer wraps any pyHanko ``Signer``: a PKCS#12 file for the simple case, a PKCS#11
-token or HSM where the branch has one. The customer's handwritten signature is the
-visible appearance of the signature field, so the seal covers it with everything else.
+The sealer wraps a pyHanko ``Signer``; branch configuration offers a PKCS#12 file for
+now. The customer's handwritten signature is the visible appearance of the company's
+signature field, so the seal covers it with everything else.
+
+NOTE: the customer has no signing key of their own yet, so the only digital signature
+is the company's seal over the customer's handwriting. A PKCS#11 token or HSM for the
+seal would plug in as another pyHanko ``Signer``.
 """
 
 import io
@@ -22,7 +26,7 @@ from kiosk.errors import SealingError
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_FIELD = "LesseeSignature"
+SIGNATURE_FIELD = "ContractSeal"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class ContractSealer:
     @classmethod
     def from_pkcs12(cls, path: Path, passphrase: bytes, location: str) -> "ContractSealer":
         """Load the company key and certificate chain; raises :class:`SealingError` on a bad file or passphrase."""
+        if not path.is_file():
+            raise SealingError(f"signing key file {path} not found")
         try:
             signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
         except (OSError, ValueError) as error:

@@ -87,6 +87,8 @@ class FaceMatcher:
     """Describes exactly one face per image and compares descriptors against a threshold."""
 
     def __init__(self, model: FaceModel, threshold: float = DEFAULT_THRESHOLD) -> None:
+        if not 0 < threshold <= DEFAULT_THRESHOLD:
+            raise ValueError(f"face threshold {threshold} must lie in (0, {DEFAULT_THRESHOLD}]; larger lets strangers match")
         self.model = model
         self.threshold = threshold
 

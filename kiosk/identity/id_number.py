@@ -54,19 +54,19 @@ def parse_id_number(raw: str, today: date | None = None) -> ResidentIdNumber:
     if len(number) != 18:
         raise InvalidIdNumber(
             f"ID number has {len(number)} characters, expected 18",
-            Message("身份证号码应为 18 位。", "An ID number has 18 characters."),
+            Message("身份证号码应为 18 位，请联系工作人员。", "An ID number has 18 characters. Please ask a member of staff."),
         )
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise InvalidIdNumber(
             "ID number has characters other than digits and a final X",
-            Message("身份证号码含有无效字符。", "The ID number contains invalid characters."),
+            Message("身份证号码含有无效字符，请联系工作人员。", "The ID number contains invalid characters. Please ask a member of staff."),
         )
 
     expected = check_character(number[:17])
     if number[17] != expected:
         raise InvalidIdNumber(
             f"ID number {mask_id_number(number)} fails its check character",
-            Message("身份证号码校验位不正确。", "The check character of the ID number is wrong."),
+            Message("身份证号码校验位不正确，请联系工作人员。", "The check character of the ID number is wrong. Please ask a member of staff."),
         )
 
     try:
@@ -77,7 +77,7 @@ def parse_id_number(raw: str, today: date | None = None) -> ResidentIdNumber:
     if birth_date is None or not (date(_EARLIEST_BIRTH_YEAR, 1, 1) <= birth_date <= today):
         raise InvalidIdNumber(
             f"ID number {mask_id_number(number)} encodes an impossible birth date",
-            Message("身份证号码中的出生日期无效。", "The birth date in the ID number is not a real date."),
+            Message("身份证号码中的出生日期无效，请联系工作人员。", "The birth date in the ID number is not a real date. Please ask a member of staff."),
         )
 
     sex = "M" if int(number[16]) % 2 == 1 else "F"

@@ -88,6 +88,9 @@ def check_face_match(match: MatchResult) -> Check:
     return Check(
         "face_match",
         Outcome.FAIL,
-        Message("人脸与证件照片不一致。", "Face does not match the photo on the card."),
+        Message(
+            "人脸与证件照片不一致。如有疑问，请到柜台由工作人员为您办理。",
+            "Face does not match the photo on the card. If you think this is wrong, please go to the counter.",
+        ),
         details,
     )

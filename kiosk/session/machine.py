@@ -184,7 +184,10 @@ class RentalSession:
             return self._record(Outcome.RETRY, user_message(error))
         except CounterSignError as error:
             log.warning("session %s: card rejected: %s", self.session_id, error)
-            return self._refuse(Check("document_number", Outcome.FAIL, error.message))
+            try:
+                return self._refuse(Check("document_number", Outcome.FAIL, error.message))
+            except Exception as store_error:
+                return self._unexpected(store_error)
         except Exception as error:
             return self._unexpected(error)
 
@@ -274,10 +277,12 @@ class RentalSession:
     def verify(self) -> StageRecord:
         """Match the live face to the card photo and decide on every check so far."""
         self._require(Stage.VERIFICATION)
-        assert self.identity is not None and self._live_face is not None
+        assert self.identity is not None
+        assert self._live_face is not None
+        live_face, self._live_face = self._live_face, None
         try:
             card_face = self.services.face_matcher.describe_single(decode_image(self.identity.photo), upsample=2)
-        except (ImageUnreadable, NoFaceFound, CounterSignError) as error:
+        except (ImageUnreadable, NoFaceFound, SeveralFacesFound) as error:
             log.warning("session %s: card photo unusable: %s", self.session_id, error)
             return self._record(
                 Outcome.REVIEW,
@@ -287,12 +292,11 @@ class RentalSession:
         except Exception as error:
             return self._unexpected(error)
 
-        match = self.services.face_matcher.compare(card_face, self._live_face)
-        self._live_face = None
-        self.checks.append(check_face_match(match))
-        # NOTE: no liveness check runs yet, so a printed photo held up to the camera can pass.
-        result = VerificationResult(tuple(self.checks))
         try:
+            match = self.services.face_matcher.compare(card_face, live_face)
+            self.checks.append(check_face_match(match))
+            # NOTE: no liveness check runs yet, so a printed photo held up to the camera can pass.
+            result = VerificationResult(tuple(self.checks))
             self._store_verification(result)
         except Exception as error:
             return self._unexpected(error)
@@ -316,7 +320,7 @@ class RentalSession:
                 self._price_list, self.reservation.vehicle.price_group, self.reservation.pickup_at, self.reservation.return_at
             )
             self._sources = ContractSources(
-                contract_number=services.store.next_contract_number(services.branch.branch_id, now.date()),
+                contract_number=services.store.reserve_contract_number(services.branch.branch_id, now.date()),
                 branch=services.branch,
                 identity=self.identity,
                 licence=self.reservation.licence,
@@ -331,7 +335,7 @@ class RentalSession:
         summary = self.contract_check.to_check()
         self.checks.append(summary)
         if not self.contract_check.passed:
-            log.error("session %s: contract check failed: %s", self.session_id, summary.details)
+            log.error("session %s: contract check failed: %s", self.session_id, self.contract_check.describe_for_log())
             return self._record(Outcome.REVIEW, summary.reason, Stage.CLERK_REVIEW)
         return self._record(Outcome.PASS, summary.reason)
 
@@ -378,7 +382,7 @@ class RentalSession:
         try:
             recheck = check_contract(self.draft, services.template, self._sources, self._price_list)
             if not recheck.passed:
-                log.error("session %s: contract changed before signing: %s", self.session_id, recheck.to_check().details)
+                log.error("session %s: contract changed before signing: %s", self.session_id, recheck.describe_for_log())
                 return self._record(Outcome.REVIEW, recheck.to_check().reason, Stage.CLERK_REVIEW)
 
             now = services.clock()
@@ -415,13 +419,26 @@ class RentalSession:
         """End an unfinished session at the customer's request or on an idle timeout."""
         if self.finished:
             return None
-        return self._record(Outcome.FAIL, Message("已取消办理。", "The session was cancelled."), Stage.CANCELLED)
+        return self._record(
+            Outcome.FAIL,
+            Message("已取消办理。如需租车，请重新开始或到柜台办理。", "The session was cancelled. To rent a car, start again or go to the counter."),
+            Stage.CANCELLED,
+        )
 
     def forget_personal_data(self) -> None:
-        """Drop identity, photo, face and contract data from memory, as at the end of a session."""
+        """Drop identity, photo, face, checks and contract data from memory, as at the end of a session.
+
+        The stage records stay: their reasons name no person.
+        """
         self.identity = None
         self.reservation = None
         self._live_face = None
+        self.checks = []
+        self.verification = None
         self.draft = None
+        self.contract_check = None
+        self.acknowledgements = []
+        self.consent = None
         self._sources = None
+        self._price_list = None
         self.signed = None

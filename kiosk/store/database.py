@@ -8,6 +8,7 @@ transaction survives a power cut.
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from kiosk.errors import SchemaTooNew, StoreError, StoreMissing, WrongStoreKey
 from kiosk.store.migrations import LATEST_VERSION, MIGRATIONS
 
 log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
 
 
 class Database:
@@ -39,7 +42,12 @@ class Database:
             raise StoreMissing(f"store {path} does not exist")
         if path.exists() and create:
             raise StoreError(f"store {path} already exists; refusing to create it again")
+        if not create and path.stat().st_size == 0:
+            # SQLCipher would treat an empty file as a new store and start again from nothing.
+            raise StoreError(f"store {path} is empty (0 bytes); restore it from a backup instead of starting a new store")
         path.parent.mkdir(parents=True, exist_ok=True)
+        if create:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
         connection = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
@@ -49,13 +57,17 @@ class Database:
                 connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except sqlcipher3.DatabaseError as error:
                 raise WrongStoreKey(
-                    f"the key does not open {path} (wrong key, or not a SQLCipher 4 store); the file was not changed"
+                    f"the key does not open {path}: the key is wrong, or the file is damaged or not a "
+                    "SQLCipher 4 store; the file was not changed"
                 ) from error
 
             version = connection.execute("PRAGMA cipher_version").fetchone()
             if not version or not str(version[0]).startswith("4."):
                 raise StoreError(f"SQLCipher 4 is required, this build reports {version}")
 
+            # Another process (a second kiosk window, a diagnostic command) may hold the
+            # write lock for a moment; wait for it instead of failing at once.
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA foreign_keys = ON")

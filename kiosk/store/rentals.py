@@ -15,6 +15,7 @@ from datetime import date, datetime
 from kiosk.contracts.drafting import ContractDraft
 from kiosk.contracts.pricing import PriceList
 from kiosk.contracts.render import Acknowledgement
+from kiosk.errors import ReservationTaken
 from kiosk.identity.documents import Identity
 from kiosk.identity.licence import DrivingLicence
 from kiosk.identity.verification import VerificationResult
@@ -188,14 +189,25 @@ class RentalStore:
 
     # Rental records -------------------------------------------------------------
 
-    def next_contract_number(self, branch_id: str, day: date) -> str:
-        """Return the next free number of the form ``<branch>-<YYYYMMDD>-<NNNN>``."""
+    def reserve_contract_number(self, branch_id: str, day: date) -> str:
+        """Reserve and return the next number of the form ``<branch>-<YYYYMMDD>-<NNNN>``.
+
+        The day's counter is raised in its own write transaction, so two sessions, even
+        in two processes, never get the same number. A session that ends unsigned leaves
+        a gap in the sequence, as paper contract books do with a voided form.
+        """
         self.database.owner.check()
         prefix = f"{branch_id}-{day:%Y%m%d}-"
-        count = self.database.connection.execute(
-            "SELECT count(*) FROM contracts WHERE contract_no LIKE ? || '%'", (prefix,)
-        ).fetchone()[0]
-        return f"{prefix}{count + 1:04d}"
+        counter = f"contract_sequence:{prefix}"
+        with self.database.transaction() as connection:
+            row = connection.execute("SELECT value FROM store_meta WHERE name = ?", (counter,)).fetchone()
+            stored = connection.execute(
+                "SELECT max(CAST(substr(contract_no, ?) AS INTEGER)) FROM contracts WHERE contract_no LIKE ? || '%'",
+                (len(prefix) + 1, prefix),
+            ).fetchone()[0]
+            sequence = max(int(row[0]) if row else 0, stored or 0) + 1
+            connection.execute("INSERT OR REPLACE INTO store_meta (name, value) VALUES (?, ?)", (counter, sequence))
+        return f"{prefix}{sequence:04d}"
 
     def _upsert_customer(self, connection, identity: Identity, phone: str, at: datetime) -> int:
         index = self.document_index(identity.number)
@@ -309,9 +321,12 @@ class RentalStore:
                     signed_at.isoformat(),
                 ),
             )
-            connection.execute(
-                "UPDATE reservations SET status = 'picked_up' WHERE reservation_no = ?", (reservation.reservation_no,)
+            picked_up = connection.execute(
+                "UPDATE reservations SET status = 'picked_up' WHERE reservation_no = ? AND status = 'booked'",
+                (reservation.reservation_no,),
             )
+            if picked_up.rowcount != 1:
+                raise ReservationTaken(f"reservation {reservation.reservation_no} is no longer open; contract not stored")
             self._append_event(
                 connection,
                 OutboxEvent(

@@ -83,6 +83,10 @@ def run_kiosk(config: BranchConfig, windowed: bool = False) -> int:
     if windowed:
         window.show()
     else:
+        # Without a window manager, full screen does not resize a window by itself.
+        screen = app.primaryScreen()
+        if screen is not None:
+            window.setGeometry(screen.geometry())
         window.showFullScreen()
     window.start_runtime()
     try:

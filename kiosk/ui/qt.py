@@ -24,6 +24,7 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontInfo,
+    QGuiApplication,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -50,6 +51,7 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QGuiApplication",
     "QApplication",
     "QCheckBox",
     "QCloseEvent",

@@ -18,6 +18,7 @@ from kiosk.ui.operations import OperationRunner
 from kiosk.ui.qt import (
     QCloseEvent,
     QFrame,
+    QGuiApplication,
     QHBoxLayout,
     QKeyEvent,
     QLabel,
@@ -77,7 +78,7 @@ class KioskWindow(QMainWindow):
         if kiosk_mode:
             self.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
         else:
-            self.resize(*WINDOWED_SIZE)
+            self.resize(*self._windowed_size())
 
         self._build_header()
         self.stack = QStackedWidget(self)
@@ -118,6 +119,15 @@ class KioskWindow(QMainWindow):
         self.context.language_changed.connect(self.retranslate)
         self._show(self.welcome, Stage.WELCOME)
         self.retranslate()
+
+    @staticmethod
+    def _windowed_size() -> tuple[int, int]:
+        """Return the preferred window size, shrunk to the screen's free area when that is smaller."""
+        screen = QGuiApplication.primaryScreen()
+        if screen is None:
+            return WINDOWED_SIZE
+        available = screen.availableGeometry()
+        return min(WINDOWED_SIZE[0], available.width()), min(WINDOWED_SIZE[1], available.height())
 
     def _build_header(self) -> None:
         self.header = QFrame(self)
