@@ -119,13 +119,16 @@ def has_display() -> bool:
 
 
 def command_kiosk(args: argparse.Namespace) -> int:
+    _ensure_branch(args.home, args.faces)
+    config = load_config(args.home)
     if not has_display():
-        print("No display found (DISPLAY and WAYLAND_DISPLAY are unset): running the session headless.", file=sys.stderr)
+        if config.reader.kind != "simulated":
+            raise ConfigError("no display found (DISPLAY and WAYLAND_DISPLAY are unset); the kiosk needs a screen")
+        print("No display found (DISPLAY and WAYLAND_DISPLAY are unset): running the demo session headless.", file=sys.stderr)
         args.scenario = "match"
         return command_demo(args)
 
-    _ensure_branch(args.home, args.faces)
-    config = load_config(args.home)
+    log.info("opening the kiosk window on display %s", os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
     from kiosk.ui.app import run_kiosk
 
     return run_kiosk(config, windowed=args.windowed)
