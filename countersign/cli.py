@@ -21,6 +21,9 @@ from kiosk.messages import Message
 
 log = logging.getLogger("countersign")
 
+# Modules under countersign/commands/ whose register() adds diagnostic subcommands.
+COMMAND_MODULES: list = []
+
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_FACES = REPOSITORY / "build" / "fixtures" / "face_recognition"
 
@@ -214,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("pdf", type=Path, help="the contract PDF")
     check.add_argument("--trust-root", type=Path, action="append", help="CA certificate to trust (PEM or DER); repeatable")
     check.set_defaults(handler=command_check_pdf)
+
+    for module in COMMAND_MODULES:
+        module.register(commands, common)
     return parser
 
 
