@@ -10,11 +10,14 @@ class CardRead:
 
     ``text`` is the 256-byte UCS-2 text block, ``photo`` the compressed (WLT) photo as
     the chip stores it and ``fingerprint`` the fingerprint block when one was read.
+    ``photo_image`` is set by readers whose vendor library decodes the photo itself: an
+    image file (usually BMP) that the kiosk uses instead of decoding ``photo``.
     """
 
     text: bytes
     photo: bytes
     fingerprint: bytes | None = None
+    photo_image: bytes | None = None
 
 
 class IdCardReader(Protocol):

@@ -177,7 +177,7 @@ class RentalSession:
         today = self.services.clock().date()
         try:
             read = self.services.reader.read_card()
-            photo = self.services.photo_decoder.decode(read.photo)
+            photo = read.photo_image or self.services.photo_decoder.decode(read.photo)
             identity = parse_resident_card(read, photo, today)
         except _RETRYABLE_CARD_ERRORS as error:
             log.warning("session %s: card read failed: %s: %s", self.session_id, type(error).__name__, error)
