@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from countersign import __version__
+from countersign.commands import id as id_commands
 from countersign.config import CONFIG_NAME, load_config
 from countersign.logs import configure_logging
 from devices.errors import DeviceError
@@ -22,7 +23,7 @@ from kiosk.messages import Message
 log = logging.getLogger("countersign")
 
 # Modules under countersign/commands/ whose register() adds diagnostic subcommands.
-COMMAND_MODULES: list = []
+COMMAND_MODULES: list = [id_commands]
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_FACES = REPOSITORY / "build" / "fixtures" / "face_recognition"

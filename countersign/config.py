@@ -46,6 +46,10 @@ class BranchConfig:
     template_id: str
     template_version: str
     face_threshold: float
+    margin_months_resident: int = 1
+    margin_months_other: int = 2
+    minimum_age: int = 18
+    probation_policy: str = "allow"
 
     @property
     def log_dir(self) -> Path:
@@ -61,6 +65,8 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "camera": frozenset({"kind", "frames", "index", "device"}),
     "contract": frozenset({"template_id", "template_version"}),
     "face": frozenset({"threshold"}),
+    "documents": frozenset({"margin_months_resident", "margin_months_other", "minimum_age"}),
+    "licence": frozenset({"probation_policy"}),
 }
 REQUIRED_TABLES = ("branch", "store", "signing", "reader", "camera", "contract")
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
@@ -150,6 +156,8 @@ def load_config(home: Path) -> BranchConfig:
     camera = document["camera"]
     contract = document["contract"]
     face = document.get("face", {})
+    documents = document.get("documents", {})
+    licence = document.get("licence", {})
 
     _choice(signing.get("kind"), "signing.kind", ("pkcs12",))
     trust_roots = signing.get("trust_roots", [])
@@ -179,4 +187,8 @@ def load_config(home: Path) -> BranchConfig:
         template_id=str(contract.get("template_id", "rental-agreement")),
         template_version=str(contract.get("template_version", "1")),
         face_threshold=_face_threshold(face.get("threshold", 0.6)),
+        margin_months_resident=_integer(documents.get("margin_months_resident", 1), "documents.margin_months_resident"),
+        margin_months_other=_integer(documents.get("margin_months_other", 2), "documents.margin_months_other"),
+        minimum_age=_integer(documents.get("minimum_age", 18), "documents.minimum_age", minimum=18),
+        probation_policy=_choice(licence.get("probation_policy", "allow"), "licence.probation_policy", ("allow", "review", "refuse")),
     )

@@ -110,6 +110,16 @@ template_version = "1"
 
 [face]
 threshold = 0.6
+
+[documents]
+# Months a document must stay valid after the return date.
+margin_months_resident = 1
+margin_months_other = 2
+minimum_age = 18
+
+[licence]
+# A licence in its probationary year: "allow" (noted), "review" (a clerk decides) or "refuse".
+probation_policy = "allow"
 """
     write_atomically(home / CONFIG_NAME, text.encode("utf-8"), mode=0o644)
 

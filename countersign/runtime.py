@@ -16,7 +16,9 @@ from devices.pty_pair import PtyPair
 from kiosk.contracts.sealing import ContractSealer
 from kiosk.contracts.template import load_template
 from kiosk.errors import ConfigError
+from kiosk.identity.documents import DocumentType
 from kiosk.identity.face import FaceMatcher, FaceModel
+from kiosk.identity.licence import ProbationPolicy
 from kiosk.session import RentalSession, SessionServices
 from kiosk.store.database import Database
 from kiosk.store.keys import load_key_file
@@ -75,6 +77,12 @@ class BranchRuntime:
             template=template,
             sealer=sealer,
             clock=self.clock,
+            validity_margin_months={
+                document_type: config.margin_months_resident if document_type.domestic else config.margin_months_other
+                for document_type in DocumentType
+            },
+            minimum_age=config.minimum_age,
+            probation_policy=ProbationPolicy(config.probation_policy),
         )
         log.info("branch %s started", config.branch.branch_id)
         return self

@@ -38,6 +38,15 @@ class DocumentInvalid(CounterSignError):
     )
 
 
+class UnknownDocumentType(CounterSignError):
+    """The card names a type that this terminal cannot read; it is never guessed."""
+
+    message = Message(
+        "本机无法识别此类证件，请到柜台办理。",
+        "This kind of card is not recognised here. Please go to the counter.",
+    )
+
+
 class ImageUnreadable(CounterSignError):
     message = Message("拍摄失败，请重新拍摄。", "Capture failed, please retake.")
 

@@ -171,7 +171,8 @@ def test_whole_rental_signed_by_clicks(qtbot, open_kiosk):
     wait_idle_on(qtbot, window, Stage.LICENCE)
     qtbot.waitUntil(licence.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
     assert [check.name for check in licence.checklist.checks] == [
-        "document_number", "document_validity", "licence_holder", "licence_class", "licence_validity"
+        "document_number", "document_validity", "customer_age", "licence_holder", "licence_class",
+        "licence_validity", "licence_probation",
     ]
     assert "驾驶证在整个租期内有效。" in visible_text(window)
     assert_large_targets(window)

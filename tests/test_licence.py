@@ -66,8 +66,8 @@ def test_long_term_licence_is_valid():
 
 def test_probation_is_twelve_months():
     licence = _licence(first_issue=date(2026, 2, 28))
-    assert in_probation(licence, date(2027, 2, 27))
-    assert not in_probation(licence, date(2027, 2, 28))
+    assert in_probation(licence, date(2027, 2, 28))
+    assert not in_probation(licence, date(2027, 3, 1))
 
 
 def test_holder_must_match_document():

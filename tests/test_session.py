@@ -86,9 +86,11 @@ def test_whole_rental_signed_and_stored(start_runtime):
     assert checks == {
         "document_number": Outcome.PASS,
         "document_validity": Outcome.PASS,
+        "customer_age": Outcome.PASS,
         "licence_holder": Outcome.PASS,
         "licence_class": Outcome.PASS,
         "licence_validity": Outcome.PASS,
+        "licence_probation": Outcome.PASS,
         "face_match": Outcome.PASS,
         "contract_check": Outcome.PASS,
     }
@@ -347,3 +349,65 @@ def test_forget_personal_data_clears_everything(start_runtime):
     assert session.signed is None
     assert session.consent is None
     assert "110105196108040013" not in repr(session.records)
+
+
+def _present_permit_holder(runtime, branch_home, valid_to: str):
+    """Put a Hong Kong resident's permit (with the demo photo) on the reader and book a car for them."""
+    from devices.idcard.simulator import SimulatedCard
+    from devices.idcard.text_block import HmtPermitTextFields, encode_text_block
+    from kiosk.identity.id_number import check_character
+
+    number = "81000019610804001" + check_character("81000019610804001")
+    fields = HmtPermitTextFields(
+        name="陈大文", sex="1", birth_date="19610804", address="广东省深圳市福田区福华路 1 号", number=number,
+        issuing_authority="深圳市公安局福田分局", valid_from="20240101", valid_to=valid_to,
+        pass_number="H12345678", issue_count="01",
+    )
+    photo = (branch_home / "cards" / "demo-customer.png").read_bytes()
+    runtime.simulator.present(SimulatedCard(encode_text_block(fields), runtime.services.photo_decoder.register(photo)))
+
+    store = runtime.services.store
+    demo = seed_demo_reservation(store, runtime.clock())
+    store.supersede_open_reservations(demo.document_number)
+    licence = replace(demo.licence, number=number, name="陈大文")
+    store.put_reservation(replace(demo, reservation_no="R-HK-1", customer_name="陈大文", document_number=number, licence=licence))
+    return number
+
+
+def test_hong_kong_permit_holder_rents_end_to_end(start_runtime, branch_home):
+    runtime = start_runtime(seed=False)
+    _present_permit_holder(runtime, branch_home, valid_to="20290101")
+    session = runtime.new_session()
+    drive_session(session, SimulatedSignaturePad())
+    assert session.stage is Stage.DONE, session.records[-1]
+    assert session.identity.document_type.value == "hmt_residence_permit"
+    assert session.identity.pass_number == "H12345678"
+    stored = runtime.services.store.contract(session.signed.contract_no)
+    assert stored.reservation_no == "R-HK-1"
+
+
+def test_permit_expiring_within_two_months_is_refused(start_runtime, branch_home):
+    runtime = start_runtime(seed=False)
+    soon = runtime.clock().date() + timedelta(days=20)
+    _present_permit_holder(runtime, branch_home, valid_to=f"{soon:%Y%m%d}")
+    session = runtime.new_session()
+    _walk_to(session, Stage.LICENCE)
+    record = session.check_licence()
+    assert session.stage is Stage.REFUSED
+    assert "residence permit for Hong Kong, Macao and Taiwan residents" in record.reason.en
+    assert "less than 2 month(s) after the return date" in record.reason.en
+
+
+def test_unknown_card_type_goes_to_clerk(start_runtime):
+    from devices.idcard.simulator import SimulatedCard
+
+    runtime = start_runtime()
+    card = _demo_card(runtime)
+    text = bytearray(card.text)
+    text[248:250] = "Q".encode("utf-16-le")
+    runtime.simulator.present(SimulatedCard(bytes(text), card.photo))
+    session = runtime.new_session()
+    _walk_to(session, Stage.DOCUMENT)
+    record = session.read_document()
+    assert session.stage is Stage.CLERK_REVIEW
+    assert "not recognised" in record.reason.en

@@ -1,33 +1,68 @@
-"""Resident identity numbers per GB 11643-1999.
+"""Identity numbers: resident numbers per GB 11643-1999 and the numbers of related cards.
 
-The number is 18 characters: a six-digit administrative division code, the birth date
-as YYYYMMDD, a three-digit sequence (odd for men, even for women) and a check character
-computed with ISO 7064 MOD 11-2, where "X" stands for 10.
+A resident number is 18 characters. It starts with a six-digit division code (GB/T
+2260) and the birth date as YYYYMMDD. A three-digit sequence follows (odd for men, even
+for women), and last a check character computed with ISO 7064 MOD 11-2, where "X"
+stands for 10. Residence permits
+of Hong Kong, Macao and Taiwan residents use the same form with the division codes
+810000, 820000 and 830000. The 2023 foreigners' permanent residence card uses it with a
+leading "9" in place of a division. A 15-digit first-generation number is never accepted
+from a presented document: those cards stopped being valid in 2013.
 """
 
-from dataclasses import dataclass
+import enum
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import date
 
 from kiosk.errors import InvalidIdNumber
+from kiosk.identity.regions import RegionStatus, look_up_region
 from kiosk.messages import Message
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARACTERS = "10X98765432"
 _EARLIEST_BIRTH_YEAR = 1880
+_STAFF = Message("请联系工作人员。", "Please ask a member of staff.")
+
+
+class NumberKind(enum.Enum):
+    RESIDENT = "resident"
+    HMT_PERMIT = "hmt_permit"
+    FOREIGN_PR = "foreign_pr"
+    FOREIGN_PR_2017 = "foreign_pr_2017"
+    FIRST_GENERATION = "first_generation"
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
 class ResidentIdNumber:
-    """A checked identity number and what it encodes."""
+    """A checked 18-character number and what it encodes."""
 
     number: str
+    kind: NumberKind
     division_code: str
     birth_date: date
     sex: str  # "M" or "F", from the parity of the sequence
+    warnings: tuple[Message, ...] = ()
 
     @property
     def masked(self) -> str:
         return mask_id_number(self.number)
+
+
+@dataclass
+class NumberReport:
+    """Every error and warning found about a number, for the IT tool and the clerk."""
+
+    normalized: str
+    kind: NumberKind
+    errors: list[Message] = field(default_factory=list)
+    warnings: list[Message] = field(default_factory=list)
+    parsed: ResidentIdNumber | None = None
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
 
 
 def check_character(first_17: str) -> str:
@@ -43,42 +78,130 @@ def mask_id_number(number: str) -> str:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
-def parse_id_number(raw: str, today: date | None = None) -> ResidentIdNumber:
-    """Normalise and check an 18-character number; raises :class:`InvalidIdNumber`.
+def normalise_id_number(raw: str) -> str:
+    """Fold full-width digits and letters to ASCII, drop every kind of space and upper-case."""
+    folded = unicodedata.normalize("NFKC", raw)
+    return "".join(character for character in folded if not character.isspace()).upper()
 
-    A lower-case "x" is accepted and returned as "X". The birth date must be a real
-    calendar date between 1880 and ``today``.
-    """
-    number = raw.strip().upper()
 
+def classify_number(number: str) -> NumberKind:
+    """Guess the kind of a normalised number from its shape alone."""
+    if len(number) == 15 and number.isdigit():
+        return NumberKind.FIRST_GENERATION
+    if len(number) == 15 and number[:3].isalpha() and number[3:].isdigit():
+        return NumberKind.FOREIGN_PR_2017
+    if len(number) == 18:
+        if number.startswith("9"):
+            return NumberKind.FOREIGN_PR
+        if number[:6] in ("810000", "820000", "830000"):
+            return NumberKind.HMT_PERMIT
+        return NumberKind.RESIDENT
+    return NumberKind.UNKNOWN
+
+
+def _birth_date(number: str, today: date) -> date | None:
+    try:
+        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+    if not date(_EARLIEST_BIRTH_YEAR, 1, 1) <= birth <= today:
+        return None
+    return birth
+
+
+def check_number(raw: str, today: date | None = None) -> NumberReport:
+    """Check any identity number a branch may meet and list every error and warning."""
+    today = today or date.today()
+    number = normalise_id_number(raw)
+    kind = classify_number(number)
+    report = NumberReport(normalized=number, kind=kind)
+
+    if kind is NumberKind.FIRST_GENERATION:
+        report.errors.append(
+            Message(
+                "这是 15 位第一代身份证号码，该证件已于 2013 年停止使用，请出示第二代身份证。",
+                "This is a 15-digit first-generation number; those cards stopped being valid in 2013. "
+                "Present a second-generation card with an 18-character number.",
+            )
+        )
+        return report
+    if kind is NumberKind.FOREIGN_PR_2017:
+        report.warnings.append(
+            Message(
+                "2017 版永久居留身份证号码没有可核对的校验位，仅检查了格式。",
+                "A 2017 permanent residence card number has no check character to verify; only its form was checked.",
+            )
+        )
+        return report
     if len(number) != 18:
-        raise InvalidIdNumber(
-            f"ID number has {len(number)} characters, expected 18",
-            Message("身份证号码应为 18 位，请联系工作人员。", "An ID number has 18 characters. Please ask a member of staff."),
-        )
+        report.errors.append(Message(f"号码有 {len(number)} 位，应为 18 位。", f"The number has {len(number)} characters; it needs 18."))
+        return report
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise InvalidIdNumber(
-            "ID number has characters other than digits and a final X",
-            Message("身份证号码含有无效字符，请联系工作人员。", "The ID number contains invalid characters. Please ask a member of staff."),
+        report.errors.append(
+            Message("号码只能由数字和末位的 X 组成。", "The number may contain only digits and a final X.")
         )
+        return report
 
     expected = check_character(number[:17])
     if number[17] != expected:
-        raise InvalidIdNumber(
-            f"ID number {mask_id_number(number)} fails its check character",
-            Message("身份证号码校验位不正确，请联系工作人员。", "The check character of the ID number is wrong. Please ask a member of staff."),
+        report.errors.append(
+            Message(
+                f"校验位应为 {expected}，实际为 {number[17]}。",
+                f"The check character should be {expected}, not {number[17]}.",
+            )
         )
 
-    try:
-        birth_date = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        birth_date = None
-    today = today or date.today()
-    if birth_date is None or not (date(_EARLIEST_BIRTH_YEAR, 1, 1) <= birth_date <= today):
-        raise InvalidIdNumber(
-            f"ID number {mask_id_number(number)} encodes an impossible birth date",
-            Message("身份证号码中的出生日期无效，请联系工作人员。", "The birth date in the ID number is not a real date. Please ask a member of staff."),
+    birth = _birth_date(number, today)
+    if birth is None:
+        report.errors.append(
+            Message("号码中的出生日期不是真实日期或晚于今天。", "The birth date in the number is not a real date, or is in the future.")
         )
 
-    sex = "M" if int(number[16]) % 2 == 1 else "F"
-    return ResidentIdNumber(number=number, division_code=number[:6], birth_date=birth_date, sex=sex)
+    if kind is NumberKind.RESIDENT or kind is NumberKind.HMT_PERMIT:
+        region = look_up_region(number[:6])
+        if region.status is RegionStatus.INVALID:
+            report.errors.append(
+                Message(f"地址码 {number[:6]} 不存在。", f"The division code {number[:6]} does not exist.")
+            )
+        elif region.status is RegionStatus.ABOLISHED:
+            report.warnings.append(
+                Message(
+                    f"地址码 {number[:6]}（{region.name}）已撤销；旧号码保留原地址码，可以接受。",
+                    f"The division code {number[:6]} ({region.name}) was abolished; old numbers keep it, so it is accepted.",
+                )
+            )
+        elif region.status is RegionStatus.UNLISTED:
+            report.warnings.append(
+                Message(
+                    f"地址码 {number[:6]} 不在本机的 GB/T 2260 列表（至 2013 年）中，可能是新设区划。",
+                    f"The division code {number[:6]} is not in this terminal's GB/T 2260 list (revisions to 2013); "
+                    "it may be a newer division.",
+                )
+            )
+
+    if not report.errors and birth is not None:
+        sex = "M" if int(number[16]) % 2 == 1 else "F"
+        report.parsed = ResidentIdNumber(number, kind, number[:6], birth, sex, tuple(report.warnings))
+    return report
+
+
+def parse_id_number(raw: str, today: date | None = None) -> ResidentIdNumber:
+    """Normalise and check an 18-character number; raises :class:`InvalidIdNumber` naming the first error.
+
+    Full-width characters and spaces are folded, and a lower-case "x" becomes "X".
+    Warnings (an abolished division code) do not raise; they are on the result.
+    """
+    report = check_number(raw, today)
+    if report.kind is NumberKind.FOREIGN_PR_2017:
+        raise InvalidIdNumber(
+            f"number {mask_id_number(report.normalized)} is a 2017 permanent residence number, not an 18-character number",
+            Message("证件号码格式不符，请联系工作人员。", "The document number has the wrong form. Please ask a member of staff."),
+        )
+    if not report.valid:
+        first = report.errors[0]
+        raise InvalidIdNumber(
+            f"number {mask_id_number(report.normalized)} is invalid: {first.en}",
+            Message(f"{first.zh}{_STAFF.zh}", f"{first.en} {_STAFF.en}"),
+        )
+    assert report.parsed is not None
+    return report.parsed

@@ -6,11 +6,13 @@ its own classes and the further classes listed for them, for example C1 also per
 C2, C3 and C4, while C2 (small automatic car) permits nothing else.
 """
 
+import enum
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from kiosk.checks import Check, Outcome
+from kiosk.identity.dates import add_months
 from kiosk.messages import Message
 
 ALSO_PERMITS: dict[str, frozenset[str]] = {
@@ -71,20 +73,9 @@ def permitted_classes(code: str) -> frozenset[str]:
     return frozenset(permitted)
 
 
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate_day in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, candidate_day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has 28 days")
-
-
 def in_probation(licence: DrivingLicence, day: date) -> bool:
-    """Return whether ``day`` falls in the 12 months after the licence was first issued."""
-    return day < _add_months(licence.first_issue_date, PROBATION_MONTHS)
+    """Return whether ``day`` falls in the 12 months after the licence was first issued (the last day included)."""
+    return day <= add_months(licence.first_issue_date, PROBATION_MONTHS)
 
 
 def check_licence_class(licence: DrivingLicence, vehicle_class: str) -> Check:
@@ -167,3 +158,36 @@ def check_licence_holder(licence: DrivingLicence, name: str, id_number: str) -> 
         Outcome.FAIL,
         Message("驾驶证持有人与证件不一致。", "The licence belongs to someone other than the document holder."),
     )
+
+
+class ProbationPolicy(enum.Enum):
+    """Branch rule for a licence in its probationary first year (实习期)."""
+
+    ALLOW = "allow"  # note it for the clerk and go on
+    REVIEW = "review"  # a clerk decides
+    REFUSE = "refuse"
+
+
+def check_licence_probation(licence: DrivingLicence, pickup_at: datetime, policy: ProbationPolicy) -> Check:
+    """Flag a licence in its probationary year at pick-up; the branch's policy sets the outcome."""
+    probation = in_probation(licence, pickup_at.date())
+    details = {"first_issue_date": licence.first_issue_date.isoformat(), "in_probation": probation, "policy": policy.value}
+    if not probation:
+        return Check(
+            "licence_probation",
+            Outcome.PASS,
+            Message("驾驶证已过实习期。", "The licence is past its probationary year."),
+            details,
+        )
+    outcome = {ProbationPolicy.ALLOW: Outcome.PASS, ProbationPolicy.REVIEW: Outcome.REVIEW, ProbationPolicy.REFUSE: Outcome.FAIL}[policy]
+    reason = {
+        ProbationPolicy.ALLOW: Message("驾驶证处于实习期，请注意安全驾驶。", "The licence is in its probationary year; please drive with care."),
+        ProbationPolicy.REVIEW: Message(
+            "驾驶证处于实习期，需由工作人员确认。", "The licence is in its probationary year; a member of staff will confirm the rental."
+        ),
+        ProbationPolicy.REFUSE: Message(
+            "本门店不向实习期内的驾驶人出租车辆，请到柜台咨询。",
+            "This branch does not rent to drivers in their probationary year. Please ask at the counter.",
+        ),
+    }[policy]
+    return Check("licence_probation", outcome, reason, details)

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kiosk.checks import Check, Outcome
-from kiosk.identity.documents import Identity
+from kiosk.identity.dates import add_months, age_on
+from kiosk.identity.documents import DocumentType, Identity
 from kiosk.identity.face import MatchResult
 from kiosk.messages import Message
 
@@ -50,26 +51,67 @@ def check_document_number(identity: Identity) -> Check:
     )
 
 
-def check_document_validity(identity: Identity, return_at: datetime) -> Check:
-    """Check that the document stays valid through the last day of the rental."""
+# Months a document must stay valid after the return date, unless the branch sets others:
+# a customer whose card expires just after the rental has no time to renew it.
+DEFAULT_VALIDITY_MARGIN_MONTHS = {
+    DocumentType.RESIDENT_ID_CARD: 1,
+    DocumentType.HMT_RESIDENCE_PERMIT: 2,
+    DocumentType.FOREIGN_PERMANENT_RESIDENCE_CARD: 2,
+    DocumentType.PASSPORT: 2,
+}
+
+
+def check_document_validity(identity: Identity, return_at: datetime, margin_months: int | None = None) -> Check:
+    """Check that the document stays valid through the return date plus ``margin_months``.
+
+    Without ``margin_months`` the default for the document type applies.
+    """
+    if margin_months is None:
+        margin_months = DEFAULT_VALIDITY_MARGIN_MONTHS[identity.document_type]
+    needed_until = add_months(return_at.date(), margin_months)
+    label = identity.document_type.label
     details = {
         "valid_to": identity.valid_to.isoformat() if identity.valid_to else "long-term",
         "return_date": return_at.date().isoformat(),
+        "margin_months": margin_months,
+        "needed_until": needed_until.isoformat(),
     }
-    if identity.valid_through(return_at.date()):
+    if identity.valid_through(needed_until):
         return Check(
             "document_validity",
             Outcome.PASS,
-            Message("证件在整个租期内有效。", "The ID card is valid for the whole rental."),
+            Message(f"{label.zh}在租期内有效。", f"Your {label.en} is valid for the whole rental."),
             details,
         )
+
     assert identity.valid_to is not None
+    if identity.valid_to < return_at.date():
+        reason = Message(
+            f"{label.zh}有效期至 {identity.valid_to:%Y-%m-%d}，早于还车日期。请更换证件后再办理，或到柜台咨询。",
+            f"Your {label.en} expires on {identity.valid_to:%Y-%m-%d}, before the return date. "
+            "Please renew it first, or ask at the counter.",
+        )
+    else:
+        reason = Message(
+            f"{label.zh}有效期至 {identity.valid_to:%Y-%m-%d}，还车后不足 {margin_months} 个月。请更换证件后再办理，或到柜台咨询。",
+            f"Your {label.en} expires on {identity.valid_to:%Y-%m-%d}, less than {margin_months} month(s) "
+            "after the return date. Please renew it first, or ask at the counter.",
+        )
+    return Check("document_validity", Outcome.FAIL, reason, details)
+
+
+def check_customer_age(identity: Identity, pickup_at: datetime, minimum_age: int) -> Check:
+    """Check that the customer has reached ``minimum_age`` on the pick-up day, by the one age rule."""
+    age = age_on(identity.birth_date, pickup_at.date())
+    details = {"age": age, "minimum_age": minimum_age}
+    if age >= minimum_age:
+        return Check("customer_age", Outcome.PASS, Message("年龄符合租车要求。", "You meet the minimum age to rent."), details)
     return Check(
-        "document_validity",
+        "customer_age",
         Outcome.FAIL,
         Message(
-            f"身份证有效期至 {identity.valid_to:%Y-%m-%d}，早于还车日期。",
-            f"The ID card expires on {identity.valid_to:%Y-%m-%d}, before the return date.",
+            f"租车需年满 {minimum_age} 周岁，请到柜台咨询。",
+            f"Renters must be at least {minimum_age} years old. Please ask at the counter.",
         ),
         details,
     )

@@ -31,17 +31,24 @@ from kiosk.errors import (
     SessionStateError,
     SeveralFacesFound,
     SignatureRejected,
+    UnknownDocumentType,
     user_message,
 )
 from kiosk.identity.documents import Identity
 from kiosk.identity.face import FaceDescriptor
 from kiosk.identity.images import bgr_to_rgb, decode_image
-from kiosk.identity.licence import check_licence_class, check_licence_holder, check_licence_validity
-from kiosk.identity.resident_card import parse_resident_card
+from kiosk.identity.licence import (
+    check_licence_class,
+    check_licence_holder,
+    check_licence_probation,
+    check_licence_validity,
+)
+from kiosk.identity.cards import parse_card
 from kiosk.identity.verification import (
     Decision,
     VerificationResult,
     check_document_number,
+    check_customer_age,
     check_document_validity,
     check_face_match,
 )
@@ -178,10 +185,13 @@ class RentalSession:
         try:
             read = self.services.reader.read_card()
             photo = read.photo_image or self.services.photo_decoder.decode(read.photo)
-            identity = parse_resident_card(read, photo, today)
+            identity = parse_card(read, photo, today)
         except _RETRYABLE_CARD_ERRORS as error:
             log.warning("session %s: card read failed: %s: %s", self.session_id, type(error).__name__, error)
             return self._record(Outcome.RETRY, user_message(error))
+        except UnknownDocumentType as error:
+            log.warning("session %s: %s", self.session_id, error)
+            return self._record(Outcome.REVIEW, error.message, Stage.CLERK_REVIEW)
         except CounterSignError as error:
             log.warning("session %s: card rejected: %s", self.session_id, error)
             try:
@@ -229,12 +239,18 @@ class RentalSession:
         assert self.identity is not None and self.reservation is not None
         reservation = self.reservation
         checks = [
-            check_document_validity(self.identity, reservation.return_at),
+            check_document_validity(
+                self.identity,
+                reservation.return_at,
+                self.services.validity_margin_months.get(self.identity.document_type),
+            ),
+            check_customer_age(self.identity, reservation.pickup_at, self.services.minimum_age),
             check_licence_holder(reservation.licence, self.identity.name, self.identity.number),
             check_licence_class(reservation.licence, reservation.vehicle.licence_class_required),
             check_licence_validity(reservation.licence, reservation.pickup_at, reservation.return_at),
+            check_licence_probation(reservation.licence, reservation.pickup_at, self.services.probation_policy),
         ]
-        failed = next((check for check in checks if not check.passed), None)
+        failed = next((check for check in checks if check.outcome is Outcome.FAIL), None)
         if failed is not None:
             self.checks.extend(check for check in checks if check is not failed)
             try:
@@ -242,6 +258,13 @@ class RentalSession:
             except Exception as error:
                 return self._unexpected(error)
         self.checks.extend(checks)
+        review = next((check for check in checks if check.outcome is Outcome.REVIEW), None)
+        if review is not None:
+            try:
+                self._store_verification(VerificationResult(tuple(self.checks)))
+            except Exception as error:
+                return self._unexpected(error)
+            return self._record(Outcome.REVIEW, review.reason, Stage.CLERK_REVIEW)
         return self._record(
             Outcome.PASS,
             Message("驾驶证与证件有效期核验通过。", "Licence and ID card validity checked."),
