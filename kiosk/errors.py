@@ -47,6 +47,14 @@ class UnknownDocumentType(CounterSignError):
     )
 
 
+class LicenceInputError(CounterSignError):
+    """Licence details typed or scanned are incomplete or malformed; ``field`` names the first bad one."""
+
+    def __init__(self, detail: str, field: str, message: Message) -> None:
+        super().__init__(detail, message)
+        self.field = field
+
+
 class ImageUnreadable(CounterSignError):
     message = Message("拍摄失败，请重新拍摄。", "Capture failed, please retake.")
 
