@@ -13,6 +13,18 @@ class ReaderError(DeviceError):
     """The ID-card reader failed in a way that retrying the same command did not fix."""
 
 
+class ReaderUnavailableError(ReaderError):
+    """The reader cannot be reached: its port cannot be opened or failed with an I/O error.
+
+    This is what an unplugged reader looks like. Drivers reopen the port on the next
+    call, so the same reader object works again once the reader is back.
+    """
+
+
+class ReaderLibraryError(ReaderUnavailableError):
+    """A reader vendor's shared library, or a function it should export, is missing."""
+
+
 class ReaderTimeoutError(ReaderError):
     """The reader sent no complete frame before the deadline."""
 

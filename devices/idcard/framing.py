@@ -37,12 +37,14 @@ def read_exactly(stream: ByteStream, size: int, deadline: float) -> bytes:
     return bytes(chunks)
 
 
-def read_frame(stream: ByteStream, deadline: float) -> bytes:
+def read_frame(stream: ByteStream, deadline: float, seconds_per_byte: float = 0.0) -> bytes:
     """Read one frame and return its body (without length and checksum).
 
-    Bytes before the preamble are skipped and counted in the log. Raises
-    :class:`FrameError` on an impossible length or a bad checksum, and
-    :class:`ReaderTimeoutError` when the deadline passes.
+    Bytes before the preamble are skipped and counted in the log. Once the length is
+    known, the deadline moves by the time that many bytes take on the line, which is
+    ``seconds_per_byte`` each (10 / baud rate on a serial link). So a long response at a
+    low baud rate is not cut short. Raises :class:`FrameError` on an impossible length
+    or a bad checksum, and :class:`ReaderTimeoutError` when the deadline passes.
     """
     skipped = 0
     window = b""
@@ -59,6 +61,7 @@ def read_frame(stream: ByteStream, deadline: float) -> bytes:
     if length < 2 or length > MAX_BODY_LENGTH + 1:
         raise FrameError(f"frame length {length} is outside 2..{MAX_BODY_LENGTH + 1}")
 
+    deadline += length * seconds_per_byte
     rest = read_exactly(stream, length, deadline)
     body, received_checksum = rest[:-1], rest[-1]
     expected_checksum = checksum(length_bytes + body)

@@ -1,0 +1,1 @@
+"""A fake reader vendor SDK in C, built with gcc by the tests, and helpers to drive it."""
