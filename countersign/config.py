@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from devices.idcard.vendor_sdk import VendorSdkConfig
 from kiosk.errors import ConfigError
 from kiosk.rental import Branch
 
@@ -14,12 +15,13 @@ CONFIG_NAME = "branch.toml"
 
 @dataclass(frozen=True)
 class ReaderConfig:
-    """``kind`` is "simulated" (GA 467 simulator on a socat pty pair) or "serial"."""
+    """``kind`` is "simulated" (GA 467 simulator on a socat pty pair), "serial" or "vendor_sdk"."""
 
     kind: str
     port: str
     baudrate: int
     card: Path | None  # the simulated card presented at start, as JSON
+    vendor_sdk: VendorSdkConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "branch": frozenset({"profile"}),
     "store": frozenset({"path", "key_file"}),
     "signing": frozenset({"kind", "pkcs12", "passphrase_file", "trust_roots"}),
-    "reader": frozenset({"kind", "port", "baudrate", "card"}),
+    "reader": frozenset({"kind", "port", "baudrate", "card", "vendor_sdk"}),
     "camera": frozenset({"kind", "frames", "index", "device"}),
     "contract": frozenset({"template_id", "template_version"}),
     "face": frozenset({"threshold"}),
@@ -127,6 +129,18 @@ def _choice(value: object, name: str, choices: tuple[str, ...]) -> str:
     return str(value)
 
 
+def _vendor_sdk(reader: dict, home: Path) -> VendorSdkConfig | None:
+    if reader.get("kind") != "vendor_sdk":
+        return None
+    table = reader.get("vendor_sdk")
+    if not isinstance(table, dict):
+        raise ConfigError(f"reader.kind 'vendor_sdk' needs a [reader.vendor_sdk] table in {CONFIG_NAME}")
+    try:
+        return VendorSdkConfig.from_table(table, home)
+    except ValueError as error:
+        raise ConfigError(f"{CONFIG_NAME}: {error}") from error
+
+
 def _load_branch(branch_file: Path) -> Branch:
     try:
         branch = Branch(**json.loads(branch_file.read_text(encoding="utf-8")))
@@ -173,10 +187,11 @@ def load_config(home: Path) -> BranchConfig:
         pkcs12_passphrase_file=_path(home, signing.get("passphrase_file"), "signing.passphrase_file"),
         trust_roots=tuple(_path(home, value, "signing.trust_roots") for value in trust_roots),
         reader=ReaderConfig(
-            kind=_choice(reader.get("kind"), "reader.kind", ("simulated", "serial")),
+            kind=_choice(reader.get("kind"), "reader.kind", ("simulated", "serial", "vendor_sdk")),
             port=str(reader.get("port", "")),
             baudrate=_integer(reader.get("baudrate", 115200), "reader.baudrate", allowed=BAUD_RATES),
             card=_path(home, reader["card"], "reader.card") if "card" in reader else None,
+            vendor_sdk=_vendor_sdk(reader, home),
         ),
         camera=CameraConfig(
             kind=_choice(camera.get("kind"), "camera.kind", ("recorded", "opencv")),

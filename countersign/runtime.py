@@ -9,9 +9,11 @@ from zoneinfo import ZoneInfo
 from countersign.config import BranchConfig
 from countersign.demo_branch import load_simulated_card
 from devices.camera import Camera, OpenCvCamera, RecordedCamera
-from devices.idcard.photo import PhotoDecoder, SimulatedPhotoCodec
+from devices.idcard.photo import NoWltDecoder, PhotoDecoder, SimulatedPhotoCodec
+from devices.idcard.reader import IdCardReader
 from devices.idcard.serial_reader import SerialIdCardReader
 from devices.idcard.simulator import ReaderSimulator
+from devices.idcard.vendor_sdk import VendorSdkReader, load_library
 from devices.pty_pair import PtyPair
 from kiosk.contracts.sealing import ContractSealer
 from kiosk.contracts.template import load_template
@@ -87,8 +89,13 @@ class BranchRuntime:
         log.info("branch %s started", config.branch.branch_id)
         return self
 
-    def _start_reader(self) -> tuple[SerialIdCardReader, PhotoDecoder]:
+    def _start_reader(self) -> tuple[IdCardReader, PhotoDecoder]:
         reader_config = self.config.reader
+        if reader_config.kind == "vendor_sdk":
+            assert reader_config.vendor_sdk is not None
+            # Load the library now, so a wrong path or function name stops the start-up.
+            load_library(reader_config.vendor_sdk)
+            return VendorSdkReader(reader_config.vendor_sdk), NoWltDecoder()
         if reader_config.kind == "serial":
             # TODO: decode WLT photos through the reader vendor's library; until then a
             # real serial reader can only be used with simulated cards.

@@ -151,6 +151,14 @@ _DEVICE_MESSAGES: list[tuple[type[Exception], Message]] = [
         ),
     ),
     (
+        device_errors.ReaderLibraryError,
+        Message("读卡器软件故障，请联系工作人员。", "The card reader software has a fault. Please ask a member of staff."),
+    ),
+    (
+        device_errors.ReaderUnavailableError,
+        Message("读卡器未连接，请联系工作人员。", "The card reader is not connected. Please ask a member of staff."),
+    ),
+    (
         device_errors.FrameError,
         Message("读卡通信出错，请重试。", "The card reader sent garbled data. Please try again."),
     ),

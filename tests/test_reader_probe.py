@@ -27,9 +27,8 @@ def _fresh_parser() -> argparse.ArgumentParser:
 
 
 @pytest.fixture
-def run_cli(tmp_path, monkeypatch):
-    """Run the real ``countersign`` entry point with this module registered."""
-    monkeypatch.setattr(cli, "COMMAND_MODULES", [reader_command])
+def run_cli(tmp_path):
+    """Run the real ``countersign`` entry point."""
 
     def run(*argv: str) -> int:
         return cli.main(["--home", str(tmp_path / "home"), *argv])
@@ -69,7 +68,7 @@ def test_probe_sees_a_card_and_an_unhealthy_sam(tmp_path, run_cli, capsys):
             simulator.stop()
 
     output = capsys.readouterr().out
-    assert status == 0
+    assert status == 1
     assert "sam_status    0x60 SAM_SELF_CHECK_FAILED (SAM self-check failed)" in output
     assert "card_present  yes" in output
     assert simulator.received == ["12 FF", "11 FF", "20 01"]

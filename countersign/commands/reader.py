@@ -50,7 +50,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
 
 
 def command_reader_probe(args: argparse.Namespace) -> int:
-    """Print the reader's SAM ID, SAM status and card presence, and return 0.
+    """Print the reader's SAM ID, SAM status and card presence; return 0 when the SAM is healthy, else 1.
 
     Raises :class:`ConfigError` when neither or both of ``--port`` and ``--simulate``
     are given, and a :class:`devices.errors.ReaderError` subclass when the port cannot
@@ -91,7 +91,7 @@ def command_reader_probe(args: argparse.Namespace) -> int:
         print(f"sam_id        {sam_id}")
         print(f"sam_status    {ga467.describe_status(status.sw3)}")
         print(f"card_present  {'yes' if card_present else 'no'}")
-    return 0
+    return 0 if payload["sam_healthy"] else 1
 
 
 def _start_simulator(stack: ExitStack, baudrate: int) -> str:

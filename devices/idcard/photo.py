@@ -54,3 +54,14 @@ class SimulatedPhotoCodec:
             return self._photos[digest]
         except KeyError:
             raise PhotoDecodeError("simulated photo block names a photo this decoder does not hold") from None
+
+
+class NoWltDecoder:
+    """The decoder of a branch whose readers decode photos themselves (vendor-SDK readers).
+
+    It is called only when a reader returned no decoded photo, which such readers never
+    should, so it always raises :class:`devices.errors.PhotoDecodeError`.
+    """
+
+    def decode(self, wlt: bytes) -> bytes:
+        raise PhotoDecodeError("no WLT decoder is configured; this branch's reader must return decoded photos")
