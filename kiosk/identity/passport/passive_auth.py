@@ -125,6 +125,9 @@ def _signature_failed(details: dict, error: str) -> Check:
 def _verify_signature(sod: SecurityObject) -> None:
     """Verify the DS signature over the signed attributes; raises ``InvalidSignature`` when it fails."""
     assert sod.signer is not None
+    # NOTE: cryptography 50 loads explicit EC parameters only when they match secp256r1,
+    # secp384r1 or secp521r1. DS keys on explicit Brainpool curves, which several issuing
+    # states use, raise UnsupportedAlgorithm here, so their signatures end as not verified.
     key = sod.signer.public_key()
     digest = _HASHES[sod.digest_algorithm]()
 
