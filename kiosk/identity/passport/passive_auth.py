@@ -35,6 +35,10 @@ _SIGNATURE_FAILED = Message(
     "护照芯片数据的签名无效，数据可能被篡改。",
     "The signature over the passport chip's data is not valid; the data may have been altered.",
 )
+_ALGORITHM_UNSUPPORTED = Message(
+    "本机暂不支持该护照所用的签名算法，请工作人员人工核验护照。",
+    "This terminal does not support the passport's signature algorithm yet. A member of staff must check the passport by hand.",
+)
 
 
 def passive_authentication(
@@ -109,7 +113,10 @@ def check_sod_signature(sod: SecurityObject) -> Check:
         _verify_signature(sod)
     except InvalidSignature:
         return _signature_failed(details, "signature does not verify with the document signer's key")
-    except (UnsupportedAlgorithm, ValueError, TypeError, KeyError) as error:
+    except UnsupportedAlgorithm as error:
+        log.warning("passive authentication: SOD signature not checked: %s", error)
+        return Check("sod_signature", Outcome.REVIEW, _ALGORITHM_UNSUPPORTED, {**details, "error": str(error)})
+    except (ValueError, TypeError, KeyError) as error:
         return _signature_failed(details, f"signature cannot be verified: {type(error).__name__}: {error}")
 
     details["document_signer"] = sod.signer.subject.rfc4514_string()
@@ -127,7 +134,7 @@ def _verify_signature(sod: SecurityObject) -> None:
     assert sod.signer is not None
     # NOTE: cryptography 50 loads explicit EC parameters only when they match secp256r1,
     # secp384r1 or secp521r1. DS keys on explicit Brainpool curves, which several issuing
-    # states use, raise UnsupportedAlgorithm here, so their signatures end as not verified.
+    # states use, raise UnsupportedAlgorithm here, and such documents go to a clerk for review.
     key = sod.signer.public_key()
     digest = _HASHES[sod.digest_algorithm]()
 
@@ -149,8 +156,9 @@ def check_document_signer_chain(sod: SecurityObject, csca: CscaStore) -> tuple[C
     """Check that the DS certificate was issued by a configured CSCA; return the check and that CSCA.
 
     The outcome is ``review`` when no configured CSCA has the DS certificate's issuer
-    name (the issuing state's CSCA is missing from the branch's list), and ``fail`` when
-    one has it but its key did not sign the certificate.
+    name (the issuing state's CSCA is missing from the branch's list) or the keys use an
+    algorithm this terminal cannot check. It is ``fail`` when a CSCA has that name but
+    its key did not sign the certificate.
     """
     if sod.signer is None:
         reason = Message("无法核对文档签名证书的签发机构。", "The document signer certificate cannot be checked against a CSCA.")
@@ -158,10 +166,15 @@ def check_document_signer_chain(sod: SecurityObject, csca: CscaStore) -> tuple[C
 
     details = {"issuer": sod.signer.issuer.rfc4514_string(), "configured_cscas": len(csca.certificates)}
     candidates = csca.issuers_of(sod.signer)
+    unsupported = False
     for candidate in candidates:
         try:
             sod.signer.verify_directly_issued_by(candidate)
-        except (InvalidSignature, ValueError, TypeError, UnsupportedAlgorithm) as error:
+        except UnsupportedAlgorithm as error:
+            log.warning("DS certificate cannot be checked against CSCA %s: %s", candidate.serial_number, error)
+            unsupported = True
+            continue
+        except (InvalidSignature, ValueError, TypeError) as error:
             log.info("DS certificate not issued by CSCA %s: %s", candidate.serial_number, error)
             continue
         reason = Message(
@@ -170,6 +183,8 @@ def check_document_signer_chain(sod: SecurityObject, csca: CscaStore) -> tuple[C
         )
         return Check("document_signer_chain", Outcome.PASS, reason, details), candidate
 
+    if unsupported:
+        return Check("document_signer_chain", Outcome.REVIEW, _ALGORITHM_UNSUPPORTED, details), None
     if not candidates:
         log.warning("passive authentication: no configured CSCA is named %s", details["issuer"])
         reason = Message(
