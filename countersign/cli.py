@@ -14,6 +14,7 @@ from pathlib import Path
 
 from countersign import __version__
 from countersign.commands import id as id_commands
+from countersign.commands import mrz as mrz_commands
 from countersign.commands import reader as reader_commands
 from countersign.config import CONFIG_NAME, load_config
 from countersign.logs import configure_logging
@@ -24,7 +25,7 @@ from kiosk.messages import Message
 log = logging.getLogger("countersign")
 
 # Modules under countersign/commands/ whose register() adds diagnostic subcommands.
-COMMAND_MODULES: list = [id_commands, reader_commands]
+COMMAND_MODULES: list = [id_commands, mrz_commands, reader_commands]
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_FACES = REPOSITORY / "build" / "fixtures" / "face_recognition"

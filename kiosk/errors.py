@@ -6,6 +6,7 @@ An exception without a mapping gets a generic sentence; the caller logs its trac
 """
 
 from devices import errors as device_errors
+from devices.passport import errors as passport_errors
 from kiosk.messages import Message
 
 
@@ -138,7 +139,19 @@ class ConfigError(CounterSignError):
     )
 
 
+# The first matching class wins, so subclasses come before their bases.
 _DEVICE_MESSAGES: list[tuple[type[Exception], Message]] = [
+    (
+        passport_errors.BacRejected,
+        Message(
+            "护照芯片拒绝了机读区信息，请核对机读区后重试，或到柜台办理。",
+            "The passport chip did not accept the machine-readable zone. Check it and try again, or go to the counter.",
+        ),
+    ),
+    (
+        passport_errors.PaceNotSupported,
+        Message("本机暂不支持此类护照芯片，请到柜台办理。", "This passport's chip is not supported here yet. Please go to the counter."),
+    ),
     (
         device_errors.NoCardError,
         Message("未检测到证件，请将身份证放在读卡区。", "No card found. Please place your ID card on the reader."),
