@@ -133,7 +133,7 @@ def split_mrz_lines(text: str) -> list[str]:
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) == 1:
-        for mrz_format, (count, width) in LAYOUTS.items():
+        for count, width in LAYOUTS.values():
             if len(lines[0]) == count * width:
                 return [lines[0][index : index + width] for index in range(0, count * width, width)]
     return lines

@@ -94,7 +94,7 @@ _BAD_DOCUMENT_CODE = Message(
     "机读码的证件类型代码与其格式不符，请核对。", "The document code of the MRZ does not fit its format. Please check it."
 )
 _BAD_STATE = Message("机读码中的国家或地区代码无效，请核对。", "A state code in the MRZ is not valid. Please check it.")
-_BAD_SEX = Message("机读码中的性别代码无效（应为 M、F 或 <），请核对。", "The sex code in the MRZ is not M, F or <. Please check it.")
+_BAD_SEX = Message("机读码中的性别代码无效（应为 M、F、X 或 <），请核对。", "The sex code in the MRZ is not M, F, X or <. Please check it.")
 _NO_SURNAME = Message(
     "机读码中缺少姓氏（主要标识符），请核对。", "The MRZ name has no surname (primary identifier). Please check it."
 )
@@ -136,7 +136,7 @@ class _Parser:
         self._check_state_code("issuing_state")
         self._check_state_code("nationality")
         if "sex" in self.clean and self.raw["sex"] not in _SEX_CODES:
-            self._error(MrzFieldError, "sex", [0], f"sex code {self.raw['sex']!r} is not M, F or <", _BAD_SEX)
+            self._error(MrzFieldError, "sex", [0], f"sex code {self.raw['sex']!r} is not M, F, X or <", _BAD_SEX)
         primary, secondary, truncated = self._parse_name()
 
         document_number = self._check_document_number()
