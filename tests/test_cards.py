@@ -40,8 +40,8 @@ PR_2017 = ForeignPr2017TextFields(
 )
 PR_2023 = ForeignPr2023TextFields(
     name="史密斯", sex="2", renewal_count="01", birth_date="19800101",
-    name_en="SMITH, JANE ELIZABETH ALEXANDRA", number="91184019800101002" + check_character("91184019800101002"),
-    valid_from="20240101", valid_to="20340101", name_en_continued="-WINDSOR", nationality="USA",
+    name_en="SMITH, JANE ELIZABETH ALEXANDRA MAR", number="91184019800101002" + check_character("91184019800101002"),
+    valid_from="20240101", valid_to="20340101", name_en_continued="Y WINDSOR", nationality="USA",
     previous_number_link="",
 )
 
@@ -127,7 +127,7 @@ def test_foreign_2023_card_joins_english_name():
     fields = PR_2023
     identity = parse_card(_read(fields), b"", TODAY)
     assert identity.number.startswith("9")
-    assert identity.name_en == "SMITH, JANE ELIZABETH ALEXANDRA-WINDSOR"
+    assert identity.name_en == "SMITH, JANE ELIZABETH ALEXANDRA MARY WINDSOR"
     assert identity.sex == "F"
     assert identity.issue_count == 1
 
@@ -143,3 +143,14 @@ def test_foreign_2023_birth_date_must_agree_with_number():
     fields = PR_2023
     with pytest.raises(DocumentInvalid, match="birth date"):
         parse_card(_read(replace(fields, birth_date="19800102")), b"", TODAY)
+
+
+def test_foreign_2023_space_at_end_of_first_part_is_kept():
+    fields = replace(PR_2023, name_en="SMITH, JANE ELIZABETH ALEXANDRA AN ", name_en_continued="WINDSOR")
+    identity = parse_card(_read(fields), b"", TODAY)
+    assert identity.name_en == "SMITH, JANE ELIZABETH ALEXANDRA AN WINDSOR"
+
+
+def test_foreign_2023_nationality_must_match_number_digits():
+    with pytest.raises(DocumentInvalid, match="nationality digits"):
+        parse_card(_read(replace(PR_2023, nationality="CAN")), b"", TODAY)

@@ -33,7 +33,8 @@ def test_fifteen_digit_number_says_why(tmp_path):
     assert payload["valid"] is False
     assert payload["normalized"] is None
     assert payload["kind"] == "first_generation"
-    assert "first-generation" in payload["errors"][0]
+    assert "first-generation" in payload["errors"][0]["en"]
+    assert "第一代" in payload["errors"][0]["zh"]
 
 
 def test_hong_kong_permit_number_is_valid(tmp_path):

@@ -124,3 +124,32 @@ def test_foreign_permanent_residence_number_2017_is_form_checked_only():
 
 def test_mask_keeps_first_three_and_last_four():
     assert mask_id_number("11010519491231002X") == "110***********002X"
+
+
+@pytest.mark.parametrize(
+    "first_17, words",
+    [
+        ("99999919900101001", "not the province code"),
+        ("91199919900101001", "not an ISO 3166-1 numeric country code"),
+    ],
+)
+def test_foreign_2023_number_parts_are_checked(first_17, words):
+    report = check_number(_with_check(first_17))
+    assert not report.valid
+    assert any(words in error.en for error in report.errors)
+
+
+def test_foreign_2017_letters_must_be_a_country():
+    report = check_number("ZZZ999999999999")
+    assert not report.valid
+    assert "not an ISO 3166-1 country code" in report.errors[0].en
+
+
+def test_other_decimal_digits_fold_to_ascii():
+    assert normalise_id_number("١١٠١٠٥١٩٤٩١٢٣١٠٠٢X") == "11010519491231002X"
+
+
+def test_taiwan_province_code_is_not_a_resident_division():
+    report = check_number(_with_check("71000019900101001"))
+    assert not report.valid
+    assert "division code 710000 does not exist" in report.errors[0].en

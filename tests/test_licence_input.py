@@ -40,6 +40,7 @@ def test_long_term_validity():
         ({"licence_class": "C9"}, "licence_class", "not a known class"),
         ({"valid_to": "2029-02-30"}, "valid_to", "not a real date"),
         ({"valid_to": "next year"}, "valid_to", "is not a date"),
+        ({"valid_from": "2020112"}, "valid_from", "is not a date"),
         ({"valid_from": "2000-01-01"}, "valid_from", "before the first issue date"),
         ({"valid_to": "2018-01-01"}, "valid_to", "before the valid-from date"),
         ({"first_issue_date": "2027-01-01", "valid_from": "2027-01-01"}, "first_issue_date", "in the future"),
@@ -51,3 +52,7 @@ def test_bad_details_name_the_field(change, field, words):
         licence_from_fields({**TYPED, **change}, TODAY)
     assert caught.value.field == field
     assert words in caught.value.message.en
+
+
+def test_compact_eight_digit_dates_are_accepted():
+    assert licence_from_fields({**TYPED, "valid_to": "20290315"}, TODAY).valid_to == date(2029, 3, 15)

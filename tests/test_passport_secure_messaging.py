@@ -193,3 +193,23 @@ def test_card_access_without_pace():
     assert pace_protocols(encode_tlv(0x31, chip_authentication)) == []
     with pytest.raises(TlvError):
         pace_protocols(encode_tlv(0x30, b""))
+
+
+@pytest.mark.parametrize("total", [32_767 + 223, 32_767 + 1, 32_700])
+def test_file_just_over_32k_is_read_to_the_end(total):
+    """The chunk arithmetic of read_file on a file served from memory, as a chip would serve it."""
+    from devices.passport import files
+
+    content = encode_tlv(0x75, bytes(range(256)) * ((total - 4) // 256) + bytes((total - 4) % 256))
+    assert len(content) == total
+    offsets = []
+
+    def transmit(command):
+        if command.ins == 0xA4:
+            return ResponseApdu(b"", 0x9000)
+        offset = (command.p1 << 8) | command.p2
+        offsets.append(offset)
+        return ResponseApdu(content[offset : offset + command.le], 0x9000)
+
+    assert files.read_file(transmit, 0x0102) == content
+    assert max(offsets) <= files.MAX_OFFSET

@@ -56,22 +56,40 @@ def test_simulated_probe_at_another_baudrate(capsys):
     assert f"sam_id        {HEALTHY_SAM_ID}" in output
 
 
-def test_probe_sees_a_card_and_an_unhealthy_sam(tmp_path, run_cli, capsys):
+def test_probe_sees_a_card(tmp_path, run_cli, capsys):
     fields = ResidentTextFields("张伟", "1", "01", "19800101", "北京市东城区", "110101198001010019", "北京市公安局东城分局", "20100101", "20300101")
     with PtyPair(tmp_path) as pair:
         simulator = ReaderSimulator(str(pair.simulator_path), pace=False).start()
         try:
             simulator.present(SimulatedCard(text=encode_resident_text(fields), photo=bytes(1024)))
-            simulator.respond_once(ga467.SAM_STATUS, ga467.Status.SAM_SELF_CHECK_FAILED)
             status = run_cli("reader", "probe", "--port", str(pair.device_path))
         finally:
             simulator.stop()
 
     output = capsys.readouterr().out
-    assert status == 1
-    assert "sam_status    0x60 SAM_SELF_CHECK_FAILED (SAM self-check failed)" in output
+    assert status == 0
     assert "card_present  yes" in output
-    assert simulator.received == ["12 FF", "11 FF", "20 01"]
+    assert simulator.received == ["11 FF", "12 FF", "20 01"]
+
+
+@pytest.mark.parametrize("fault", [ga467.Status.SAM_SELF_CHECK_FAILED, ga467.Status.UNAUTHORISED])
+def test_probe_reports_a_faulty_sam_with_exit_1(tmp_path, run_cli, capsys, fault):
+    with PtyPair(tmp_path) as pair:
+        simulator = ReaderSimulator(str(pair.simulator_path), pace=False).start()
+        try:
+            for command in (ga467.SAM_STATUS, ga467.READ_SAM_ID, ga467.FIND_CARD):
+                simulator.respond_once(command, fault)
+            status = run_cli("reader", "probe", "--port", str(pair.device_path), "--json")
+        finally:
+            simulator.stop()
+
+    payload = json.loads(capsys.readouterr().out)
+    assert status == 1
+    assert payload["sam_healthy"] is False
+    assert payload["sam_status"] == f"0x{fault:02X}"
+    assert payload["sam_id"] is None
+    assert payload["card_present"] is None
+    assert simulator.received == ["11 FF"]
 
 
 def test_missing_port_exits_2_with_one_line(tmp_path, run_cli, capsys):

@@ -133,9 +133,11 @@ def test_silence_is_retried_then_succeeds(simulator, reader):
 def test_persistent_silence_times_out(simulator, reader):
     simulator.present(CARD)
     simulator.inject(Fault.SILENCE, Fault.SILENCE, Fault.SILENCE)
-    with pytest.raises(ReaderTimeoutError):
+    with pytest.raises(ReaderTimeoutError) as caught:
         reader.read_card()
     assert simulator.received == ["20 01"] * 3
+    assert f"reader {reader.port}: command 20 01 got no response at 115200 baud" in str(caught.value)
+    assert "check the cable" in str(caught.value)
 
 
 def test_sam_status_is_success(simulator, reader):

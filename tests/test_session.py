@@ -411,3 +411,40 @@ def test_unknown_card_type_goes_to_clerk(start_runtime):
     record = session.read_document()
     assert session.stage is Stage.CLERK_REVIEW
     assert "not recognised" in record.reason.en
+
+
+def test_card_content_not_understood_goes_to_clerk(start_runtime):
+    from devices.idcard.simulator import SimulatedCard
+    from devices.idcard.text_block import ResidentTextFields, encode_text_block
+
+    runtime = start_runtime()
+    fields = ResidentTextFields("王建国", "1", "77", "19610804", "", "110105196108040013", "", "20160520", "长期")
+    runtime.simulator.present(SimulatedCard(encode_text_block(fields), _demo_card(runtime).photo))
+    session = runtime.new_session()
+    _walk_to(session, Stage.DOCUMENT)
+    record = session.read_document()
+    assert session.stage is Stage.CLERK_REVIEW
+    assert "cannot be understood" in record.reason.en
+
+
+def test_abolished_division_warning_reaches_the_stored_verification(start_runtime, branch_home):
+    from devices.idcard.simulator import SimulatedCard
+    from devices.idcard.text_block import ResidentTextFields, encode_text_block
+    from kiosk.identity.id_number import check_character
+
+    runtime = start_runtime(seed=False)
+    number = "11010319610804001" + check_character("11010319610804001")
+    card = json.loads((branch_home / "cards" / "demo-customer.json").read_text())
+    fields = ResidentTextFields(**{**card["fields"], "number": number})
+    runtime.simulator.present(SimulatedCard(encode_text_block(fields), _demo_card(runtime).photo))
+    store = runtime.services.store
+    demo = seed_demo_reservation(store, runtime.clock())
+    store.put_reservation(replace(demo, reservation_no="R-OLD", document_number=number, licence=replace(demo.licence, number=number)))
+
+    session = runtime.new_session()
+    drive_session(session, SimulatedSignaturePad())
+    assert session.stage is Stage.DONE, session.records[-1]
+    document = next(check for check in session.checks if check.name == "document_number")
+    assert "abolished" in document.reason.en
+    stored = [event for event in store.pending_events() if event.event_type == "verification.recorded"][-1]
+    assert "abolished" in json.dumps(stored.payload, ensure_ascii=False)

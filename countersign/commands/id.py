@@ -11,7 +11,7 @@ log = logging.getLogger(__name__)
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
-    id_parser = commands.add_parser("id", help="identity number tools")
+    id_parser = commands.add_parser("id", parents=[common], help="identity number tools")
     id_commands = id_parser.add_subparsers(dest="id_command", required=True)
     check = id_commands.add_parser(
         "check",
@@ -30,8 +30,8 @@ def command_id_check(args: argparse.Namespace) -> int:
         "valid": report.valid,
         "normalized": report.normalized if report.valid else None,
         "kind": report.kind.value,
-        "warnings": [warning.en for warning in report.warnings],
-        "errors": [error.en for error in report.errors],
+        "warnings": [warning.to_json() for warning in report.warnings],
+        "errors": [error.to_json() for error in report.errors],
     }
     if args.json:
         print(json.dumps(payload, ensure_ascii=False, indent=2))

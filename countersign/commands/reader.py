@@ -22,11 +22,11 @@ PROBE_RETRIES = 1
 
 # Loggers whose warnings (each retry, each reopen) would crowd the one error line that
 # the probe prints. Without -v their records go to the log file only.
-DEVICE_LOGGERS = ("devices.idcard.serial_reader", "devices.idcard.simulator", "devices.pty_pair")
+DEVICE_LOGGERS = ("devices.idcard.serial_reader", "devices.idcard.framing", "devices.idcard.simulator", "devices.pty_pair")
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
-    reader_parser = commands.add_parser("reader", help="ID-card reader diagnostics")
+    reader_parser = commands.add_parser("reader", parents=[common], help="ID-card reader diagnostics")
     reader_commands = reader_parser.add_subparsers(dest="reader_command", required=True)
     probe = reader_commands.add_parser(
         "probe",
@@ -67,11 +67,14 @@ def command_reader_probe(args: argparse.Namespace) -> int:
         reader = SerialIdCardReader(port, args.baudrate, command_timeout=PROBE_COMMAND_TIMEOUT, retries=PROBE_RETRIES)
         stack.callback(reader.close)
 
-        sam_id = ga467.format_sam_id(reader.read_sam_id())
+        # Ask for the status first: a SAM that failed its self-check returns the same fault
+        # for every other command, and the probe should still report it.
         status = reader.sam_status()
+        sam_healthy = status.sw3 == ga467.Status.SUCCESS
+        sam_id = ga467.format_sam_id(reader.read_sam_id()) if sam_healthy else None
         # NOTE: many SAMs return "no card" to find for a card they have just read, until
         # it is lifted and placed again.
-        card_present = reader.find_card()
+        card_present = reader.find_card() if sam_healthy else None
 
     log.info("reader probe %s at %d baud: SAM %s, status %s, card %s", port, args.baudrate, sam_id, ga467.describe_status(status.sw3), "present" if card_present else "absent")
     payload = {
@@ -80,7 +83,7 @@ def command_reader_probe(args: argparse.Namespace) -> int:
         "sam_id": sam_id,
         "sam_status": f"0x{status.sw3:02X}",
         "sam_status_name": status.status_name,
-        "sam_healthy": status.sw3 == ga467.Status.SUCCESS,
+        "sam_healthy": sam_healthy,
         "card_present": card_present,
     }
     if args.json:
@@ -88,9 +91,9 @@ def command_reader_probe(args: argparse.Namespace) -> int:
     else:
         print(f"port          {payload['port']}")
         print(f"baudrate      {payload['baudrate']}")
-        print(f"sam_id        {sam_id}")
+        print(f"sam_id        {sam_id or '-'}")
         print(f"sam_status    {ga467.describe_status(status.sw3)}")
-        print(f"card_present  {'yes' if card_present else 'no'}")
+        print(f"card_present  {'-' if card_present is None else 'yes' if card_present else 'no'}")
     return 0 if payload["sam_healthy"] else 1
 
 

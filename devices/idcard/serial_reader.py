@@ -260,8 +260,13 @@ class SerialIdCardReader:
 
     def _line_failure(self, command: ga467.Command, error: BaseException) -> ReaderError:
         """Return the typed error for a failed exchange; closes the port after an I/O error."""
-        if isinstance(error, (FrameError, ReaderTimeoutError)):
-            return error
+        if isinstance(error, ReaderTimeoutError):
+            return ReaderTimeoutError(
+                f"reader {self.port}: command {command.code} got no response at {self.baudrate} baud ({error}); "
+                "check the cable, the port and the baud rate"
+            )
+        if isinstance(error, FrameError):
+            return FrameError(f"reader {self.port}: command {command.code}: {error}")
         if isinstance(error, ValueError):
             return FrameError(f"reader {self.port}: command {command.code} got a malformed response: {error}")
         self.close()

@@ -80,9 +80,15 @@ def read_file(transmit: Transmit, file_id: int, chunk_size: int = DEFAULT_CHUNK_
         # TODO: files this long need READ BINARY with odd INS (B1) and an offset data object (ISO/IEC 7816-4).
         raise ChipFileError(f"file {file_id:04X} has {total} bytes; offsets above {MAX_OFFSET} are not supported")
     while len(content) < total:
-        wanted = min(chunk_size, total - len(content))
-        chunk = _read_binary(transmit, file_id, len(content), wanted)
-        content += chunk
+        offset = len(content)
+        if offset > MAX_OFFSET:
+            # Chunks need not end on MAX_OFFSET, so the last one can start beyond it. Read
+            # the tail again from the last offset READ BINARY can address; the check
+            # above keeps it within one chunk.
+            content = content[:MAX_OFFSET] + _read_binary(transmit, file_id, MAX_OFFSET, total - MAX_OFFSET)
+            break
+        wanted = min(chunk_size, total - offset)
+        content += _read_binary(transmit, file_id, offset, wanted)
 
     log.debug("file %04X read: %d bytes", file_id, total)
     return content[:total]

@@ -9,6 +9,8 @@ import logging
 import re
 from datetime import date
 
+import pycountry
+
 from devices.idcard.text_block import ForeignPr2017TextFields, ForeignPr2023TextFields
 from kiosk.errors import DocumentInvalid, DocumentUnreadable
 from kiosk.identity.card_fields import (
@@ -26,7 +28,8 @@ from kiosk.messages import Message
 
 log = logging.getLogger(__name__)
 
-_NUMBER_2017 = re.compile(r"[A-Z]{3}\d{12}")
+_NUMBER_2017 = re.compile(r"[A-Z]{3}[0-9]{12}")
+NAME_EN_FIRST_PART = 35  # characters of the English name in the first field of a 2023 card
 
 
 def identity_from_2017_fields(fields: ForeignPr2017TextFields, photo: bytes, today: date) -> Identity:
@@ -72,7 +75,12 @@ def identity_from_2017_fields(fields: ForeignPr2017TextFields, photo: bytes, tod
 
 def identity_from_2023_fields(fields: ForeignPr2023TextFields, photo: bytes, today: date) -> Identity:
     """Build an :class:`Identity` from a 2023 card's fields; raises like the resident card parser."""
-    name_en = (fields.name_en + fields.name_en_continued).strip()
+    # The first part fills its 35 characters whenever a continuation exists. Padding
+    # removal may have taken a space at its end, and that space separates two words.
+    if fields.name_en_continued:
+        name_en = (fields.name_en.ljust(NAME_EN_FIRST_PART) + fields.name_en_continued).strip()
+    else:
+        name_en = fields.name_en.strip()
     if not (name_en or fields.name):
         raise DocumentUnreadable("both name fields are empty")
     sex = parse_sex(fields.sex)
@@ -80,6 +88,9 @@ def identity_from_2023_fields(fields: ForeignPr2023TextFields, photo: bytes, tod
     number = parse_id_number(fields.number, today)
     if number.kind is not NumberKind.FOREIGN_PR:
         raise DocumentUnreadable(f"a 2023 permanent residence card carries a {number.kind.value} number {number.masked}")
+    country = pycountry.countries.get(alpha_3=nationality)
+    if country is None or country.numeric != number.number[3:6]:
+        raise DocumentInvalid(f"card {number.masked}: the number's nationality digits differ from the nationality field")
     birth_date = parse_card_date(fields.birth_date, "birth date")
     valid_from = parse_card_date(fields.valid_from, "valid-from date")
     valid_to = parse_valid_to(fields.valid_to)

@@ -12,11 +12,13 @@ from a presented document: those cards stopped being valid in 2013.
 
 import enum
 import unicodedata
+
+import pycountry
 from dataclasses import dataclass, field
 from datetime import date
 
 from kiosk.errors import InvalidIdNumber
-from kiosk.identity.regions import RegionStatus, look_up_region
+from kiosk.identity.regions import RegionStatus, is_mainland_province, look_up_region
 from kiosk.messages import Message
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -78,17 +80,39 @@ def mask_id_number(number: str) -> str:
     return number[:3] + "*" * (len(number) - 7) + number[-4:]
 
 
+ASCII_DIGITS = frozenset("0123456789")
+ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def _is_digits(text: str) -> bool:
+    return bool(text) and all(character in ASCII_DIGITS for character in text)
+
+
+def _is_letters(text: str) -> bool:
+    return bool(text) and all(character in ASCII_LETTERS for character in text)
+
+
 def normalise_id_number(raw: str) -> str:
-    """Fold full-width digits and letters to ASCII, drop every kind of space and upper-case."""
+    """Fold full-width and other decimal digits to ASCII, drop every kind of space and upper-case.
+
+    Characters that are neither digits nor letters are kept, so that the check reports them.
+    """
     folded = unicodedata.normalize("NFKC", raw)
-    return "".join(character for character in folded if not character.isspace()).upper()
+    characters = []
+    for character in folded:
+        if character.isspace():
+            continue
+        if unicodedata.category(character) == "Nd":
+            character = str(unicodedata.decimal(character))
+        characters.append(character)
+    return "".join(characters).upper()
 
 
 def classify_number(number: str) -> NumberKind:
     """Guess the kind of a normalised number from its shape alone."""
-    if len(number) == 15 and number.isdigit():
+    if len(number) == 15 and _is_digits(number):
         return NumberKind.FIRST_GENERATION
-    if len(number) == 15 and number[:3].isalpha() and number[3:].isdigit():
+    if len(number) == 15 and _is_letters(number[:3]) and _is_digits(number[3:]):
         return NumberKind.FOREIGN_PR_2017
     if len(number) == 18:
         if number.startswith("9"):
@@ -126,6 +150,13 @@ def check_number(raw: str, today: date | None = None) -> NumberReport:
         )
         return report
     if kind is NumberKind.FOREIGN_PR_2017:
+        if pycountry.countries.get(alpha_3=number[:3]) is None:
+            report.errors.append(
+                Message(
+                    f"号码开头的 {number[:3]} 不是国家或地区代码。",
+                    f"{number[:3]} at the start of the number is not an ISO 3166-1 country code.",
+                )
+            )
         report.warnings.append(
             Message(
                 "2017 版永久居留身份证号码没有可核对的校验位，仅检查了格式。",
@@ -136,7 +167,7 @@ def check_number(raw: str, today: date | None = None) -> NumberReport:
     if len(number) != 18:
         report.errors.append(Message(f"号码有 {len(number)} 位，应为 18 位。", f"The number has {len(number)} characters; it needs 18."))
         return report
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _is_digits(number[:17]) or not (number[17] in ASCII_DIGITS or number[17] == "X"):
         report.errors.append(
             Message("号码只能由数字和末位的 X 组成。", "The number may contain only digits and a final X.")
         )
@@ -157,6 +188,22 @@ def check_number(raw: str, today: date | None = None) -> NumberReport:
             Message("号码中的出生日期不是真实日期或晚于今天。", "The birth date in the number is not a real date, or is in the future.")
         )
 
+    if kind is NumberKind.FOREIGN_PR:
+        if not is_mainland_province(number[1:3]):
+            report.errors.append(
+                Message(
+                    f"号码第 2–3 位 {number[1:3]} 不是受理地的省级代码。",
+                    f"Digits 2 to 3, {number[1:3]}, are not the province code of the issuing office.",
+                )
+            )
+        if pycountry.countries.get(numeric=number[3:6]) is None:
+            report.errors.append(
+                Message(
+                    f"号码第 4–6 位 {number[3:6]} 不是国家或地区的数字代码。",
+                    f"Digits 4 to 6, {number[3:6]}, are not an ISO 3166-1 numeric country code.",
+                )
+            )
+
     if kind is NumberKind.RESIDENT or kind is NumberKind.HMT_PERMIT:
         region = look_up_region(number[:6])
         if region.status is RegionStatus.INVALID:
@@ -173,9 +220,9 @@ def check_number(raw: str, today: date | None = None) -> NumberReport:
         elif region.status is RegionStatus.UNLISTED:
             report.warnings.append(
                 Message(
-                    f"地址码 {number[:6]} 不在本机的 GB/T 2260 列表（至 2013 年）中，可能是新设区划。",
-                    f"The division code {number[:6]} is not in this terminal's GB/T 2260 list (revisions to 2013); "
-                    "it may be a newer division.",
+                    f"地址码 {number[:6]} 不在本机的 GB/T 2260 列表（2002 至 2013 年）中，可能是 2002 年前撤销或 2013 年后新设的区划。",
+                    f"The division code {number[:6]} is not in this terminal's GB/T 2260 list (revisions 2002 to 2013); "
+                    "it may be a division abolished before 2002 or created after 2013.",
                 )
             )
 

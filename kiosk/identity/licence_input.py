@@ -48,7 +48,9 @@ _FIELD_LABELS = {
     "valid_from": Message("有效起始日期", "valid-from date"),
     "valid_to": Message("有效期限", "valid-to date"),
 }
-_DATE = re.compile(r"(\d{4})[-./年]?(\d{1,2})[-./月]?(\d{1,2})日?")
+# Either with separators ("2020-1-12", "2020年01月12日") or as exactly eight digits, so
+# that a compact date is never ambiguous ("2020112" could be 2 November or 12 January).
+_DATE = re.compile(r"([0-9]{4})[-./年]([0-9]{1,2})[-./月]([0-9]{1,2})日?|([0-9]{4})([0-9]{2})([0-9]{2})")
 
 
 def _problem(field: str, detail: str, zh: str, en: str) -> LicenceInputError:
@@ -60,8 +62,9 @@ def _date(field: str, value: str) -> date:
     match = _DATE.fullmatch(value.strip())
     if not match:
         raise _problem(field, f"{field} {value!r} is not a date", "不是有效日期，请按 2020-01-31 的格式填写。", "is not a date; write it as 2020-01-31.")
+    year, month, day = (match[1], match[2], match[3]) if match[1] else (match[4], match[5], match[6])
     try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
+        return date(int(year), int(month), int(day))
     except ValueError:
         raise _problem(field, f"{field} {value!r} is not a calendar date", "不是真实日期。", "is not a real date.") from None
 

@@ -1,10 +1,13 @@
 """Administrative division codes (GB/T 2260) as the first six digits of identity numbers.
 
-The list comes from the ``GB2260`` package, which contains the revisions published up
-to 2013. A code that was listed once but not in the newest revision is abolished: old
-numbers keep it for life, so it is accepted with a warning. A code in no revision is
-accepted with a warning too when its province is valid, because divisions created after
-2013 are missing from that list.
+The list comes from the ``GB2260`` package, which contains the revisions published from
+2002 to 2013. A code that was listed once but not in the newest revision is abolished:
+old numbers keep it for life, so it is accepted with a warning. A code in no revision is
+accepted with a warning too when its province is valid, because divisions abolished
+before 2002 or created after 2013 are missing from that list.
+
+NOTE: divisions abolished after 2013 still count as current here, so their numbers get
+no "abolished" warning.
 """
 
 import enum
@@ -57,12 +60,23 @@ def look_up_region(code: str) -> RegionLookup:
     if len(code) != 6 or not code.isdigit():
         return RegionLookup(code, RegionStatus.INVALID, "")
 
+    if not is_mainland_province(code[:2]):
+        return RegionLookup(code, RegionStatus.INVALID, "")
     newest, every = _revisions()
     number = int(code)
     if number in newest:
         return RegionLookup(code, RegionStatus.CURRENT, newest[number])
     if number in every:
         return RegionLookup(code, RegionStatus.ABOLISHED, every[number])
-    if code[:2] in _provinces() and code[:2] not in {"71", "81", "82"}:
+    if is_mainland_province(code[:2]):
         return RegionLookup(code, RegionStatus.UNLISTED, "")
     return RegionLookup(code, RegionStatus.INVALID, "")
+
+
+def is_mainland_province(code: str) -> bool:
+    """Return whether a two-digit code is a mainland province-level division.
+
+    Taiwan (71), Hong Kong (81) and Macao (82) are listed in GB/T 2260 but assign no
+    resident numbers: their residents' permits use 830000, 810000 and 820000.
+    """
+    return code in _provinces() and code not in {"71", "81", "82"}

@@ -42,12 +42,24 @@ class VerificationResult:
 
 
 def check_document_number(identity: Identity) -> Check:
-    """Record that the document number passed GB 11643 when the card was read."""
+    """Record that the document number passed its checks when the card was read.
+
+    Warnings found then (an abolished division code, a number without a verifiable
+    check character) go into the reason and the details, so the clerk sees them and
+    the stored verification keeps them.
+    """
+    details: dict = {"number": identity.masked_number, "document_type": identity.document_type.value}
+    if not identity.warnings:
+        return Check("document_number", Outcome.PASS, Message("证件号码校验通过。", "The document number is valid."), details)
+    details["warnings"] = [warning.to_json() for warning in identity.warnings]
     return Check(
         "document_number",
         Outcome.PASS,
-        Message("身份证号码校验通过。", "The ID number is valid."),
-        {"number": identity.masked_number},
+        Message(
+            "证件号码校验通过，但有提示：" + "；".join(warning.zh for warning in identity.warnings),
+            "The document number passed, with notes: " + " ".join(warning.en for warning in identity.warnings),
+        ),
+        details,
     )
 
 

@@ -61,7 +61,13 @@ from kiosk.store.rentals import Consent, StoredContract
 
 log = logging.getLogger(__name__)
 
-_RETRYABLE_CARD_ERRORS = (device_errors.ReaderError, device_errors.PhotoDecodeError, DocumentUnreadable)
+# Reading can fail for a moment (the card moved, the line was noisy). A card's content
+# does not change on a second read, so content that cannot be understood goes to a clerk.
+_RETRYABLE_CARD_ERRORS = (device_errors.ReaderError, device_errors.PhotoDecodeError)
+_CARD_NOT_UNDERSTOOD = Message(
+    "本机无法识别此证件的内容，请到柜台由工作人员为您办理。",
+    "This card's contents cannot be understood here. Please go to the counter, where staff can help you.",
+)
 _RETRYABLE_FACE_ERRORS = (ImageUnreadable, NoFaceFound, SeveralFacesFound)
 
 
@@ -192,6 +198,9 @@ class RentalSession:
         except UnknownDocumentType as error:
             log.warning("session %s: %s", self.session_id, error)
             return self._record(Outcome.REVIEW, error.message, Stage.CLERK_REVIEW)
+        except DocumentUnreadable as error:
+            log.warning("session %s: card content not understood: %s", self.session_id, error)
+            return self._record(Outcome.REVIEW, _CARD_NOT_UNDERSTOOD, Stage.CLERK_REVIEW)
         except CounterSignError as error:
             log.warning("session %s: card rejected: %s", self.session_id, error)
             try:
