@@ -22,6 +22,7 @@ class ReaderConfig:
     baudrate: int
     card: Path | None  # the simulated card presented at start, as JSON
     vendor_sdk: VendorSdkConfig | None = None
+    read_appended_address: bool = False  # also read the address endorsed after issue (30 03)
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "branch": frozenset({"profile"}),
     "store": frozenset({"path", "key_file"}),
     "signing": frozenset({"kind", "pkcs12", "passphrase_file", "trust_roots"}),
-    "reader": frozenset({"kind", "port", "baudrate", "card", "vendor_sdk"}),
+    "reader": frozenset({"kind", "port", "baudrate", "card", "vendor_sdk", "read_appended_address"}),
     "camera": frozenset({"kind", "frames", "index", "device"}),
     "contract": frozenset({"template_id", "template_version"}),
     "face": frozenset({"threshold"}),
@@ -108,6 +109,12 @@ def _integer(value: object, name: str, allowed: tuple[int, ...] | None = None, m
         raise ConfigError(f"configuration value {name} is {value}; use one of {', '.join(map(str, allowed))}")
     if value < minimum:
         raise ConfigError(f"configuration value {name} is {value}; it must be at least {minimum}")
+    return value
+
+
+def _boolean(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"configuration value {name} must be true or false, not {value!r}")
     return value
 
 
@@ -192,6 +199,7 @@ def load_config(home: Path) -> BranchConfig:
             baudrate=_integer(reader.get("baudrate", 115200), "reader.baudrate", allowed=BAUD_RATES),
             card=_path(home, reader["card"], "reader.card") if "card" in reader else None,
             vendor_sdk=_vendor_sdk(reader, home),
+            read_appended_address=_boolean(reader.get("read_appended_address", False), "reader.read_appended_address"),
         ),
         camera=CameraConfig(
             kind=_choice(camera.get("kind"), "camera.kind", ("recorded", "opencv")),

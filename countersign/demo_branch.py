@@ -96,9 +96,12 @@ passphrase_file = "keys/company-seal.pass"
 trust_roots = ["pki/demo-root-ca.pem"]
 
 [reader]
+# "simulated", "serial" or "vendor_sdk" (see docs/vendor-sdk-readers.md).
 kind = "simulated"
 baudrate = 115200
 card = "cards/demo-customer.json"
+# Set to true to also read the address endorsed on the card after issue (command 30 03).
+read_appended_address = false
 
 [camera]
 kind = "recorded"

@@ -109,7 +109,12 @@ class BranchRuntime:
         self._pty = PtyPair(Path(self._run_dir.name)).start()
         self.simulator = ReaderSimulator(str(self._pty.simulator_path), reader_config.baudrate).start()
         self.simulator.present(card)
-        return SerialIdCardReader(str(self._pty.device_path), reader_config.baudrate), codec
+        # Fingerprints are never read: no check here uses them, and PIPL allows collecting
+        # biometric data only where it is needed.
+        reader = SerialIdCardReader(
+            str(self._pty.device_path), reader_config.baudrate, with_appended_address=reader_config.read_appended_address
+        )
+        return reader, codec
 
     def _open_camera(self) -> Camera:
         camera_config = self.config.camera

@@ -448,3 +448,27 @@ def test_abolished_division_warning_reaches_the_stored_verification(start_runtim
     assert "abolished" in document.reason.en
     stored = [event for event in store.pending_events() if event.event_type == "verification.recorded"][-1]
     assert "abolished" in json.dumps(stored.payload, ensure_ascii=False)
+
+
+def test_appended_address_replaces_printed_address(start_runtime, branch_home):
+    from devices.idcard.ga467 import encode_appended_address
+    from devices.idcard.simulator import SimulatedCard
+
+    config_file = branch_home / "branch.toml"
+    config_file.write_text(config_file.read_text().replace("read_appended_address = false", "read_appended_address = true"))
+    runtime = start_runtime()
+    card = _demo_card(runtime)
+    runtime.simulator.present(SimulatedCard(card.text, card.photo, appended_address=encode_appended_address("上海市浦东新区世纪大道 100 号")))
+    session = runtime.new_session()
+    _walk_to(session, Stage.LICENCE)
+    assert session.identity.address == "上海市浦东新区世纪大道 100 号"
+    assert "30 03" in runtime.simulator.received
+
+
+def test_card_without_appended_address_keeps_printed_address(start_runtime, branch_home):
+    config_file = branch_home / "branch.toml"
+    config_file.write_text(config_file.read_text().replace("read_appended_address = false", "read_appended_address = true"))
+    runtime = start_runtime()
+    session = runtime.new_session()
+    _walk_to(session, Stage.LICENCE)
+    assert session.identity.address.startswith("北京市朝阳区建国路")

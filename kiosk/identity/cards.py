@@ -1,7 +1,9 @@
 """Reading any card a GA 467 reader returns: the card-type flag picks the layout and the parser."""
 
+from dataclasses import replace
 from datetime import date
 
+from devices.idcard.ga467 import decode_appended_address
 from devices.idcard.reader import CardRead
 from devices.idcard.text_block import (
     ForeignPr2017TextFields,
@@ -34,11 +36,23 @@ def parse_card(read: CardRead, photo: bytes, today: date | None = None) -> Ident
         raise DocumentUnreadable(f"text block cannot be split: {error}") from error
 
     if isinstance(fields, ResidentTextFields):
-        return identity_from_resident_fields(fields, photo, today)
-    if isinstance(fields, HmtPermitTextFields):
-        return identity_from_permit_fields(fields, photo, today)
-    if isinstance(fields, ForeignPr2017TextFields):
-        return identity_from_2017_fields(fields, photo, today)
-    if isinstance(fields, ForeignPr2023TextFields):
-        return identity_from_2023_fields(fields, photo, today)
-    raise AssertionError(f"no parser for {type(fields).__name__}")
+        identity = identity_from_resident_fields(fields, photo, today)
+    elif isinstance(fields, HmtPermitTextFields):
+        identity = identity_from_permit_fields(fields, photo, today)
+    elif isinstance(fields, ForeignPr2017TextFields):
+        identity = identity_from_2017_fields(fields, photo, today)
+    elif isinstance(fields, ForeignPr2023TextFields):
+        identity = identity_from_2023_fields(fields, photo, today)
+    else:
+        raise AssertionError(f"no parser for {type(fields).__name__}")
+
+    if read.appended_address:
+        # The address endorsed after issue replaces the printed one: it is where the
+        # holder lives now.
+        try:
+            appended = decode_appended_address(read.appended_address)
+        except ValueError as error:
+            raise DocumentUnreadable(f"appended address cannot be decoded: {error}") from error
+        if appended:
+            identity = replace(identity, address=appended)
+    return identity
