@@ -82,6 +82,18 @@ class FaceModel:
             vector = self._encoder.compute_face_descriptor(rgb, shape)
         return np.asarray(vector, dtype=np.float64)
 
+    def landmarks(self, rgb: np.ndarray, box: FaceBox) -> np.ndarray:
+        """Return the five landmarks of the face in ``box`` as a (5, 2) array of pixel (x, y).
+
+        dlib's 5-point model orders them, in image coordinates: outer and inner corner of
+        the eye on the image's right, outer and inner corner of the eye on the image's
+        left, then the base of the nose.
+        """
+        rectangle = dlib.rectangle(box.left, box.top, box.right, box.bottom)
+        with self._lock:
+            shape = self._landmarks(rgb, rectangle)
+        return np.array([[shape.part(i).x, shape.part(i).y] for i in range(shape.num_parts)], dtype=np.float64)
+
 
 class FaceMatcher:
     """Describes exactly one face per image and compares descriptors against a threshold."""
