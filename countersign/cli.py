@@ -16,6 +16,7 @@ from countersign import __version__
 from countersign.commands import id as id_commands
 from countersign.commands import mrz as mrz_commands
 from countersign.commands import reader as reader_commands
+from countersign.commands import report as report_commands
 from countersign.config import CONFIG_NAME, load_config
 from countersign.logs import configure_logging
 from devices.errors import DeviceError
@@ -25,7 +26,7 @@ from kiosk.messages import Message
 log = logging.getLogger("countersign")
 
 # Modules under countersign/commands/ whose register() adds diagnostic subcommands.
-COMMAND_MODULES: list = [id_commands, mrz_commands, reader_commands]
+COMMAND_MODULES: list = [id_commands, mrz_commands, reader_commands, report_commands]
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_FACES = REPOSITORY / "build" / "fixtures" / "face_recognition"

@@ -7,6 +7,7 @@ import stat
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 import sqlcipher3
 
@@ -276,5 +277,65 @@ def test_reservation_is_picked_up_only_once(store_path, key):
             save("BJ-20261205-0002")
         assert store.contract("BJ-20261205-0002") is None
         assert [e.event_type for e in store.pending_events()].count("contract.signed") == 1
+    finally:
+        database.close()
+
+
+def test_face_templates_round_trip_without_full_numbers(store_path, key, face_model, faces_dir):
+    from kiosk.identity.face import FaceMatcher
+    from kiosk.identity.images import decode_image
+
+    descriptor = FaceMatcher(face_model).describe_single(decode_image((faces_dir / "obama2.jpg").read_bytes())).vector
+    database = Database.open(store_path, key)
+    try:
+        store = RentalStore(database)
+        store.save_face_template(fx.sources().identity, descriptor, "v1", NOW)
+        known = store.face_templates()
+        assert known.templates.shape == (1, 128)
+        assert known.templates.dtype == np.float32
+        assert np.allclose(known.templates[0], descriptor, atol=1e-6)
+        assert known.masked_numbers == ["110***********0013"]
+        assert known.owner_ids == [store.document_index("110105196108040013")]
+    finally:
+        database.close()
+
+
+def test_template_for_unknown_customer_is_refused(store_path, key):
+    from dataclasses import replace
+
+    database = Database.open(store_path, key)
+    try:
+        stranger = replace(fx.sources().identity, number="11010519491231002X")
+        with pytest.raises(KeyError, match="no customer 110"):
+            RentalStore(database).save_face_template(stranger, np.zeros(128), "v1", NOW)
+    finally:
+        database.close()
+
+
+def test_face_coverage_counts_each_status(store_path, key):
+    from kiosk.checks import Check, Outcome
+    from kiosk.messages import Message
+
+    face = {
+        "passed": Check("face_match", Outcome.PASS, Message("", "")),
+        "failed": Check("face_match", Outcome.FAIL, Message("", "")),
+    }
+    database = Database.open(store_path, key)
+    try:
+        store = RentalStore(database)
+        store.record_verification("v2", "s", "BJ", None, None, VerificationResult((face["passed"],)), NOW)
+        store.record_verification("v3", "s", "BJ", None, None, VerificationResult((face["failed"],)), NOW)
+        store.record_verification("v4", "s", "BJ", None, None, VerificationResult(()), NOW)
+        store.waive_face_verification("v4", "camera broken; clerk compared the card photo", "clerk-7", NOW)
+        coverage = store.face_coverage()
+        assert coverage.to_json() == {
+            "transactions": 4,
+            "face_verified": 2,
+            "rate": 0.5,
+            "by_status": {"passed": 1, "failed": 1, "not_run": 1, "waived": 1},
+        }
+        assert store.pending_events()[-1].event_type == "verification.face_waived"
+        with pytest.raises(ValueError, match="reason"):
+            store.waive_face_verification("v2", " ", "clerk-7", NOW)
     finally:
         database.close()

@@ -95,6 +95,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE verifications ADD COLUMN consent_at TEXT",
         ),
     ),
+    Migration(
+        3,
+        "face templates for the duplicate-identity search, and whether face verification ran",
+        (
+            """CREATE TABLE face_templates (
+                template_id INTEGER PRIMARY KEY,
+                customer_id INTEGER NOT NULL REFERENCES customers (customer_id),
+                verification_id TEXT NOT NULL REFERENCES verifications (verification_id),
+                template BLOB NOT NULL,
+                created_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX face_templates_by_customer ON face_templates (customer_id)",
+            "ALTER TABLE verifications ADD COLUMN face_status TEXT",
+            "ALTER TABLE verifications ADD COLUMN face_waiver_reason TEXT",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

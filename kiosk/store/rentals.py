@@ -4,6 +4,7 @@ Document numbers are looked up through a keyed hash (HMAC-SHA256 with a key kept
 inside the encrypted store), so the index column gives nothing away on its own.
 """
 
+import enum
 import hashlib
 import hmac
 import json
@@ -12,10 +13,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import numpy as np
+
 from kiosk.contracts.drafting import ContractDraft
 from kiosk.contracts.pricing import PriceList
 from kiosk.contracts.render import Acknowledgement
 from kiosk.errors import ReservationTaken
+from kiosk.identity.id_number import mask_id_number
 from kiosk.identity.documents import Identity
 from kiosk.identity.licence import DrivingLicence
 from kiosk.identity.verification import VerificationResult
@@ -35,6 +39,59 @@ class Consent:
 
     def to_json(self) -> dict[str, str]:
         return {"version": self.version, "accepted_at": self.accepted_at.isoformat()}
+
+
+TEMPLATE_SIZE = 128
+
+
+class FaceStatus(enum.Enum):
+    """Whether face verification ran in a transaction, and how it ended."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_RUN = "not_run"  # the session ended before the face was compared
+    WAIVED = "waived"  # a clerk verified the customer another way, with a reason
+
+
+def face_status_of(result: VerificationResult) -> FaceStatus:
+    check = next((check for check in result.checks if check.name == "face_match"), None)
+    if check is None:
+        return FaceStatus.NOT_RUN
+    return FaceStatus.PASSED if check.passed else FaceStatus.FAILED
+
+
+@dataclass(frozen=True)
+class KnownFaces:
+    """Stored face templates, one row each, with their owners' document index and masked number."""
+
+    templates: np.ndarray
+    owner_ids: list[str]
+    masked_numbers: list[str]
+    recorded_at: list[str]
+
+
+@dataclass(frozen=True)
+class FaceCoverage:
+    """Verifications counted by face status; coverage is the share where the face was compared."""
+
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def verified(self) -> int:
+        return self.counts.get(FaceStatus.PASSED.value, 0) + self.counts.get(FaceStatus.FAILED.value, 0)
+
+    @property
+    def rate(self) -> float | None:
+        """Return the share of transactions with face verification, or ``None`` without any."""
+        return self.verified / self.total if self.total else None
+
+    def to_json(self) -> dict:
+        counts = {status.value: self.counts.get(status.value, 0) for status in FaceStatus}
+        return {"transactions": self.total, "face_verified": self.verified, "rate": self.rate, "by_status": counts}
 
 
 @dataclass(frozen=True)
@@ -251,7 +308,7 @@ class RentalStore:
                 customer_id = self._upsert_customer(connection, identity, phone, at)
             connection.execute(
                 "INSERT INTO verifications (verification_id, session_id, customer_id, reservation_no, decision, "
-                " checks, created_at, consent_version, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " checks, created_at, consent_version, consent_at, face_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     verification_id,
                     session_id,
@@ -262,6 +319,7 @@ class RentalStore:
                     at.isoformat(),
                     consent.version if consent else None,
                     consent.accepted_at.isoformat() if consent else None,
+                    face_status_of(result).value,
                 ),
             )
             self._append_event(
@@ -357,6 +415,79 @@ class RentalStore:
         if row is None:
             return None
         return StoredContract(row[0], row[1], bytes(row[2]), row[3], datetime.fromisoformat(row[4]))
+
+    # Face templates and coverage ---------------------------------------------------
+
+    def save_face_template(self, identity: Identity, descriptor: np.ndarray, verification_id: str, at: datetime) -> None:
+        """Keep the face template of a verified customer, for the duplicate-identity search.
+
+        The customer row must exist (a stored verification creates it). The template is
+        the 128-value descriptor as float32, which cannot be turned back into an image.
+        """
+        # NOTE: templates are biometric data and share the store key with identity data;
+        # they should be encrypted under a separate key, with a retention limit.
+        self.database.owner.check()
+        vector = np.asarray(descriptor, dtype=np.float32)
+        if vector.shape != (TEMPLATE_SIZE,):
+            raise ValueError(f"a face template has {TEMPLATE_SIZE} values, not shape {vector.shape}")
+        with self.database.transaction() as connection:
+            row = connection.execute(
+                "SELECT customer_id FROM customers WHERE document_index = ?", (self.document_index(identity.number),)
+            ).fetchone()
+            if row is None:
+                raise KeyError(f"no customer {identity.masked_number}; store the verification first")
+            connection.execute(
+                "INSERT INTO face_templates (customer_id, verification_id, template, created_at) VALUES (?, ?, ?, ?)",
+                (row[0], verification_id, vector.tobytes(), at.isoformat()),
+            )
+
+    def face_templates(self) -> KnownFaces:
+        """Return every stored template with its owner, for a vectorised search."""
+        self.database.owner.check()
+        rows = self.database.connection.execute(
+            "SELECT t.template, c.document_index, c.document_number, t.created_at "
+            "FROM face_templates t JOIN customers c USING (customer_id) ORDER BY t.template_id"
+        ).fetchall()
+        if not rows:
+            return KnownFaces(np.zeros((0, TEMPLATE_SIZE), dtype=np.float32), [], [], [])
+        return KnownFaces(
+            templates=np.stack([np.frombuffer(row[0], dtype=np.float32) for row in rows]),
+            owner_ids=[row[1] for row in rows],
+            masked_numbers=[mask_id_number(row[2]) for row in rows],
+            recorded_at=[row[3] for row in rows],
+        )
+
+    def waive_face_verification(self, verification_id: str, reason: str, clerk_id: str, at: datetime) -> None:
+        """Record that a clerk waived face verification, with the reason, and tell headquarters."""
+        self.database.owner.check()
+        if not reason.strip():
+            raise ValueError("a face verification waiver needs a reason")
+        with self.database.transaction() as connection:
+            updated = connection.execute(
+                "UPDATE verifications SET face_status = ?, face_waiver_reason = ? WHERE verification_id = ?",
+                (FaceStatus.WAIVED.value, reason.strip(), verification_id),
+            )
+            if updated.rowcount != 1:
+                raise KeyError(f"no verification {verification_id}")
+            self._append_event(
+                connection,
+                OutboxEvent(
+                    event_type="verification.face_waived",
+                    aggregate_id=verification_id,
+                    created_at=at,
+                    payload={"verification_id": verification_id, "reason": reason.strip(), "clerk_id": clerk_id},
+                ),
+            )
+
+    def face_coverage(self, since: datetime | None = None) -> FaceCoverage:
+        """Count verifications by face status since ``since`` (all of them without it); ``since`` must be aware."""
+        self.database.owner.check()
+        rows = self.database.connection.execute(
+            "SELECT coalesce(face_status, 'not_run'), count(*) FROM verifications "
+            "WHERE ? IS NULL OR julianday(created_at) >= julianday(?) GROUP BY 1",
+            (since.isoformat() if since else None, since.isoformat() if since else None),
+        ).fetchall()
+        return FaceCoverage({status: count for status, count in rows})
 
     # Outbox --------------------------------------------------------------------
 
