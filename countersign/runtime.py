@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from countersign.config import BranchConfig
 from countersign.demo_branch import load_simulated_card
 from devices.camera import Camera, OpenCvCamera, RecordedCamera
+from devices.camera_feed import RECORDED_FRAMES_PER_SECOND, CameraFeed
 from devices.idcard.photo import NoWltDecoder, PhotoDecoder, SimulatedPhotoCodec
 from devices.idcard.reader import IdCardReader
 from devices.idcard.serial_reader import SerialIdCardReader
@@ -53,6 +54,7 @@ class BranchRuntime:
 
     def start(self) -> "BranchRuntime":
         config = self.config
+        camera: CameraFeed | None = None
         try:
             self.database = Database.open(config.store_path, load_key_file(config.store_key_file))
             store = RentalStore(self.database)
@@ -66,6 +68,9 @@ class BranchRuntime:
                 raise ConfigError(f"cannot read the seal passphrase file {config.pkcs12_passphrase_file}: {error.strerror}") from error
             sealer = ContractSealer.from_pkcs12(config.pkcs12_path, passphrase, location=config.branch.city_zh)
         except BaseException:
+            # The services that stop() closes do not exist yet, so the feed is stopped here.
+            if camera is not None:
+                camera.close()
             self.stop()
             raise
 
@@ -116,15 +121,27 @@ class BranchRuntime:
         )
         return reader, codec
 
-    def _open_camera(self) -> Camera:
+    def _open_camera(self) -> CameraFeed:
+        """Open the configured camera once and start the feed that the session and the preview share.
+
+        Recorded frames and a video file are paced at RECORDED_FRAMES_PER_SECOND; a
+        camera device delivers at its own rate.
+        """
         camera_config = self.config.camera
+        camera: Camera
+        frames_per_second: float | None = RECORDED_FRAMES_PER_SECOND
         if self.camera_frames is not None:
-            return RecordedCamera.from_folder(self.camera_frames)
-        if camera_config.kind == "recorded":
+            camera = RecordedCamera.from_folder(self.camera_frames)
+        elif camera_config.kind == "recorded":
             if camera_config.frames is None:
                 raise ConfigError("a recorded camera needs camera.frames")
-            return RecordedCamera.from_folder(camera_config.frames)
-        return OpenCvCamera(camera_config.device or camera_config.index)
+            camera = RecordedCamera.from_folder(camera_config.frames)
+        else:
+            source = camera_config.device or camera_config.index
+            camera = OpenCvCamera(source)
+            if not (isinstance(source, str) and Path(source).is_file()):
+                frames_per_second = None
+        return CameraFeed(camera, frames_per_second=frames_per_second).start()
 
     def new_session(self) -> RentalSession:
         if self.services is None:

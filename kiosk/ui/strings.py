@@ -67,6 +67,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "face.capture": ("拍摄", "Take picture"),
     "face.retake": ("重新拍摄", "Take again"),
     "face.continue": ("下一步：核验", "Next: checks"),
+    "face.preview.starting": ("正在打开摄像头……", "Opening the camera…"),
     # Verification
     "verification.title": ("核验结果", "Check results"),
     "verification.continue": ("下一步：查看合同", "Next: read the contract"),

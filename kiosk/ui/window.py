@@ -172,6 +172,7 @@ class KioskWindow(QMainWindow):
             return
         self._shut_down = True
         log.info("kiosk shutting down")
+        self.screens[Stage.FACE].stop_preview()
         self.runner.shutdown(self.context.runtime.stop, timeout=STOP_TIMEOUT_S)
 
     def allow_close(self) -> None:

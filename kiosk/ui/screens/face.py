@@ -1,27 +1,40 @@
-"""The face screen: take the customer's picture, and take it again after "no face found" and similar reasons."""
+"""The face screen: a live camera preview, then the customer's picture, taken again after "no face found" and similar reasons."""
 
+import logging
+
+from devices.camera_feed import CameraFeed
 from kiosk.checks import Outcome
+from kiosk.identity.face import FaceModel
 from kiosk.messages import Message
 from kiosk.session import StageRecord
 from kiosk.ui import session_ops, strings
 from kiosk.ui.context import KioskContext
-from kiosk.ui.qt import QLabel, Qt
+from kiosk.ui.qt import QHideEvent, QLabel, QShowEvent, Qt
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.style import set_style_property
+from kiosk.ui.widgets.camera_preview import CameraPreview
+
+log = logging.getLogger(__name__)
 
 
 class FaceScreen(Screen):
-    """Captures through the session and shows a check mark once a face was captured.
+    """Shows the camera live until a face is captured through the session, then a check mark.
 
-    NOTE: there is no live camera preview yet, so the customer cannot see how they are
-    framed before pressing the button.
+    The preview runs while this screen is shown for a session whose face is not yet
+    captured. It stops when the screen is hidden (the customer moved on or cancelled),
+    when the kiosk resets (:meth:`clear`), after a successful capture and at
+    :meth:`stop_preview`.
     """
 
     def __init__(self, context: KioskContext) -> None:
         super().__init__(context, "face.title")
         self.add_label("face.body")
 
-        self.body.addStretch(1)
+        # The preview takes all free space. Once it is hidden, the two spacers share that
+        # space, so the check mark sits in the middle.
+        self.body.addStretch(0)
+        self.preview = CameraPreview(self)
+        self.body.addWidget(self.preview, 1)
         self.captured_mark = QLabel("✓", self)
         self.captured_mark.setObjectName("bigMark")
         set_style_property(self.captured_mark, "outcome", "pass")
@@ -33,10 +46,11 @@ class FaceScreen(Screen):
         self.captured_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.texts.bind(self.captured_text.setText, self._captured_reason)
         self.body.addWidget(self.captured_text)
-        self.body.addStretch(2)
+        self.body.addStretch(0)
 
         self._attempted = False
         self._captured_record: StageRecord | None = None
+        self._preview_requested = False
         self.capture_button = self.add_button(
             lambda: strings.message("face.retake" if self._attempted else "face.capture"),
             self._capture,
@@ -56,19 +70,66 @@ class FaceScreen(Screen):
     def enter(self) -> None:
         super().enter()
         self._reset()
+        self._preview_requested = True
+        self._start_preview()
 
     def clear(self) -> None:
         super().clear()
         self._reset()
 
+    def retranslate(self) -> None:
+        super().retranslate()
+        self.preview.set_language(self.language)
+
+    def stop_preview(self) -> None:
+        """Stop the preview and its detector for good, as on shutdown; returns at once."""
+        self._preview_requested = False
+        self.preview.stop()
+
     def _reset(self) -> None:
+        self.stop_preview()
         self._attempted = False
         self._captured_record = None
+        self.preview.show()
         self.captured_mark.hide()
         self.captured_text.hide()
         self.capture_button.show()
         self.continue_button.hide()
         self.retranslate()
+
+    # Preview -------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._preview_requested and not self.preview.running:
+            self._start_preview()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # The preview and the detector stop whenever the screen is not on view. The
+        # window hides this screen when it shows any other one.
+        self.preview.stop()
+        super().hideEvent(event)
+
+    def _start_preview(self) -> None:
+        feed, model = self._camera_sources()
+        if feed is None:
+            log.warning("the camera is not wrapped in a camera feed, so the face screen shows no preview")
+            self.preview.hide()
+            return
+        self.preview.start(feed, model)
+
+    def _camera_sources(self) -> tuple[CameraFeed | None, FaceModel | None]:
+        """Return the runtime's camera feed and face model, or ``(None, None)`` without a feed.
+
+        The runtime sets its services once, at start on the worker thread, before any
+        session exists. The feed and the model may be called from any thread.
+        """
+        services = self.context.runtime.services
+        if services is None or not isinstance(services.camera, CameraFeed):
+            return None, None
+        return services.camera, services.face_matcher.model
+
+    # Capture -------------------------------------------------------------------
 
     def _capture(self) -> None:
         self.show_notice(None)
@@ -78,6 +139,8 @@ class FaceScreen(Screen):
         self._attempted = True
         if record.outcome is Outcome.PASS:
             self._captured_record = record
+            self.stop_preview()
+            self.preview.hide()
             self.captured_mark.show()
             self.captured_text.show()
             self.capture_button.hide()
