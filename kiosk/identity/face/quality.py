@@ -6,8 +6,8 @@ camera frames as the recorded camera shows them. Two things were watched: the me
 the gate reads, and how far the ResNet descriptor moved from the undegraded photo's.
 Genuine pairs of those photos lie 0.33 to 0.35 apart against a match threshold of 0.6,
 so a degradation that moves the descriptor by more than about 0.15 eats half of that
-margin. The gate rejects a face before it gets there. ``benchmarks/face_pipeline.py
---quality`` repeats the sweep and reports how often the gate rejects undegraded photos.
+margin. The gate rejects a face before it gets there. ``benchmarks/face_pipeline.py``
+reports how often the gate rejects undegraded LFW images and video frames.
 """
 
 import enum
