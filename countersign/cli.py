@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from countersign import __version__
+from countersign.commands import face as face_commands
 from countersign.commands import id as id_commands
 from countersign.commands import mrz as mrz_commands
 from countersign.commands import reader as reader_commands
@@ -26,7 +27,7 @@ from kiosk.messages import Message
 log = logging.getLogger("countersign")
 
 # Modules under countersign/commands/ whose register() adds diagnostic subcommands.
-COMMAND_MODULES: list = [id_commands, mrz_commands, reader_commands, report_commands]
+COMMAND_MODULES: list = [face_commands, id_commands, mrz_commands, reader_commands, report_commands]
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_FACES = REPOSITORY / "build" / "fixtures" / "face_recognition"

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from devices.idcard.vendor_sdk import VendorSdkConfig
 from kiosk.errors import ConfigError
+from kiosk.identity.face import DEFAULT_THRESHOLD
 from kiosk.rental import Branch
 
 CONFIG_NAME = "branch.toml"
@@ -209,7 +210,7 @@ def load_config(home: Path) -> BranchConfig:
         ),
         template_id=str(contract.get("template_id", "rental-agreement")),
         template_version=str(contract.get("template_version", "1")),
-        face_threshold=_face_threshold(face.get("threshold", 0.6)),
+        face_threshold=_face_threshold(face.get("threshold", DEFAULT_THRESHOLD)),
         margin_months_resident=_integer(documents.get("margin_months_resident", 1), "documents.margin_months_resident"),
         margin_months_other=_integer(documents.get("margin_months_other", 2), "documents.margin_months_other"),
         minimum_age=_integer(documents.get("minimum_age", 18), "documents.minimum_age", minimum=18),

@@ -121,7 +121,7 @@ def test_home_may_come_before_the_subcommand(demo_run, faces_dir):
     "old, new, message",
     [
         ("baudrate = 115200", 'baudrate = "fast"', "reader.baudrate must be an integer"),
-        ("threshold = 0.6", "threshold = 6.0", "between 0.3 and 0.6"),
+        ("threshold = 0.48", "threshold = 6.0", "between 0.3 and 0.6"),
         ('passphrase_file = "keys/company-seal.pass"', 'passphrase_file = "keys/missing.pass"', "missing.pass"),
         ('frames = "camera/customer"', 'frames = "camera/nowhere"', "camera/nowhere does not exist"),
     ],

@@ -17,7 +17,7 @@ def _edit(home, old: str, new: str) -> None:
 
 def test_demo_configuration_loads(branch_home):
     config = load_config(branch_home)
-    assert config.face_threshold == 0.6
+    assert config.face_threshold == 0.48
     assert config.reader.baudrate == 115200
     assert config.branch.timezone == "Asia/Shanghai"
 
@@ -25,10 +25,10 @@ def test_demo_configuration_loads(branch_home):
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ("threshold = 0.6", "threshold = 6.0", "between 0.3 and 0.6"),
-        ("threshold = 0.6", "threshold = 0.61", "between 0.3 and 0.6"),
-        ("threshold = 0.6", 'threshold = "0,6"', "must be a number"),
-        ("threshold = 0.6", "threshhold = 0.4", "unknown key face.threshhold"),
+        ("threshold = 0.48", "threshold = 6.0", "between 0.3 and 0.6"),
+        ("threshold = 0.48", "threshold = 0.61", "between 0.3 and 0.6"),
+        ("threshold = 0.48", 'threshold = "0,6"', "must be a number"),
+        ("threshold = 0.48", "threshhold = 0.4", "unknown key face.threshhold"),
         ("[face]", "[faces]", "unknown table [faces]"),
         ("baudrate = 115200", 'baudrate = "fast"', "reader.baudrate must be an integer"),
         ("baudrate = 115200", "baudrate = 115000", "use one of 9600"),

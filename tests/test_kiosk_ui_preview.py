@@ -7,7 +7,9 @@ import pytest
 
 from devices.camera import OpenCvCamera, RecordedCamera, letterbox
 from devices.camera_feed import CameraFeed
-from kiosk.identity.face_preview import HOLD_STILL, LOOK_AT_CAMERA, MOVE_CLOSER
+from kiosk.errors import NoFaceFound
+from kiosk.identity.face.quality import LIVE_GUIDANCE, QualityProblem
+from kiosk.identity.face_preview import HOLD_STILL
 from kiosk.session import Stage
 from kiosk.ui.qt import QColor
 from kiosk.ui.widgets import camera_preview
@@ -86,7 +88,7 @@ def test_face_screen_shows_live_preview(qtbot, open_kiosk, customer_frames, caps
 
     assert shown > 0
     assert len(set(preview.shown_sequences) - first_sequences) >= 5
-    assert preview.guidance in (HOLD_STILL, MOVE_CLOSER)
+    assert preview.guidance == HOLD_STILL
     detector_thread = preview.detector.thread_ident
     assert detector_thread not in (threading.get_ident(), window.runner.thread_ident)
 
@@ -104,7 +106,12 @@ def test_preview_draws_box_over_face_only(qtbot, preview_widget, faces_dir, face
         "far": letterbox(cv2.imread(str(faces_dir / "biden.jpg"))),
         "wall": plaster_wall(),
     }
-    expected = {"close_up": (HOLD_STILL, 1), "far": (MOVE_CLOSER, 1), "wall": (LOOK_AT_CAMERA, 0)}
+    # The preview's guidance comes from the live quality gate.
+    expected = {
+        "close_up": (HOLD_STILL, 1),
+        "far": (LIVE_GUIDANCE[QualityProblem.FACE_TOO_SMALL], 1),
+        "wall": (NoFaceFound.message, 0),
+    }
 
     for scene, frame in scenes.items():
         guidance, faces = expected[scene]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from kiosk.errors import ConfigError, ImageTooLarge, ImageUnreadable
-from kiosk.identity.face import DEFAULT_THRESHOLD, FaceMatcher, FaceModel, FaceSource
+from kiosk.identity.face import DEFAULT_THRESHOLD, MAX_THRESHOLD, FaceMatcher, FaceModel, FaceSource
 from kiosk.identity.face.pipeline import FaceExamination, FacePipeline, FaceStatus
 from kiosk.identity.images import decode_still
 from kiosk.messages import Message
@@ -65,7 +65,7 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         "--threshold",
         type=float,
         default=DEFAULT_THRESHOLD,
-        help=f"largest descriptor distance that still counts as a match, in (0, {DEFAULT_THRESHOLD}] (default: %(default)s)",
+        help=f"largest descriptor distance that still counts as a match, in (0, {MAX_THRESHOLD}] (default: %(default)s)",
     )
     compare.add_argument(
         "--first-is-document",

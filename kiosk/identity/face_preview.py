@@ -17,6 +17,7 @@ from devices.camera_feed import CameraFeed
 from devices.errors import CameraError
 from kiosk.errors import SeveralFacesFound
 from kiosk.identity.face import FaceBox, FaceModel
+from kiosk.identity.face.pipeline import FacePipeline
 from kiosk.identity.images import bgr_to_rgb
 from kiosk.messages import Message
 
@@ -53,9 +54,8 @@ def preview_guidance(frame: np.ndarray, boxes: Sequence[FaceBox]) -> Message:
     No face: look at the camera. More than one: only one person. One face narrower than
     ``SMALL_FACE_FRACTION`` of the frame: move closer. Otherwise: hold still.
 
-    TODO: the face quality gate (pose, sharpness, lighting) is to replace this function,
-    passed to PreviewDetector as ``guidance`` where kiosk/ui/widgets/camera_preview.py
-    starts the detector.
+    It needs no model, so tests and a preview without the gate can use it;
+    :func:`gate_guidance` gives the quality gate's own sentences.
     """
     if not boxes:
         return LOOK_AT_CAMERA
@@ -64,6 +64,19 @@ def preview_guidance(frame: np.ndarray, boxes: Sequence[FaceBox]) -> Message:
     if boxes[0].width < SMALL_FACE_FRACTION * frame.shape[1]:
         return MOVE_CLOSER
     return HOLD_STILL
+
+
+def gate_guidance(model: FaceModel) -> Guidance:
+    """Return a guidance function that runs the live quality gate (pose, light, sharpness, size).
+
+    It says "hold still" when the one face passes the gate, else the gate's first reason.
+    """
+    pipeline = FacePipeline(model)
+
+    def guidance(frame: np.ndarray, boxes: Sequence[FaceBox]) -> Message:
+        return pipeline.guidance(bgr_to_rgb(frame), boxes) or HOLD_STILL
+
+    return guidance
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from kiosk.errors import (
     user_message,
 )
 from kiosk.identity.documents import Identity
-from kiosk.identity.face import FaceDescriptor
+from kiosk.identity.face import FaceDescriptor, FaceSource
 from kiosk.identity.images import bgr_to_rgb, decode_image
 from kiosk.identity.licence import (
     check_licence_class,
@@ -287,7 +287,7 @@ class RentalSession:
         for attempt in range(self.services.face_capture_attempts):
             try:
                 frame = self.services.camera.read_frame()
-                self._live_face = self.services.face_matcher.describe_single(bgr_to_rgb(frame))
+                self._live_face = self.services.face_matcher.describe_checked(bgr_to_rgb(frame), FaceSource.LIVE)
             except device_errors.CameraError as error:
                 if isinstance(error, device_errors.FrameUnreadableError):
                     last_error = error
@@ -313,7 +313,7 @@ class RentalSession:
         assert self._live_face is not None
         live_face, self._live_face = self._live_face, None
         try:
-            card_face = self.services.face_matcher.describe_single(decode_image(self.identity.photo), upsample=2)
+            card_face = self.services.face_matcher.describe_checked(decode_image(self.identity.photo), FaceSource.DOCUMENT)
         except (ImageUnreadable, NoFaceFound, SeveralFacesFound) as error:
             log.warning("session %s: card photo unusable: %s", self.session_id, error)
             return self._record(

@@ -7,12 +7,13 @@ should change, :mod:`.tracking` follows a face across camera frames, and
 :mod:`.pipeline` puts them together.
 """
 
-from kiosk.identity.face.matching import DEFAULT_THRESHOLD, FaceMatcher, MatchResult
+from kiosk.identity.face.matching import DEFAULT_THRESHOLD, MAX_THRESHOLD, FaceMatcher, MatchResult
 from kiosk.identity.face.model import Detection, FaceBox, FaceDescriptor, FaceModel
 from kiosk.identity.face.quality import FaceSource, FaceUnusable
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "MAX_THRESHOLD",
     "Detection",
     "FaceBox",
     "FaceDescriptor",

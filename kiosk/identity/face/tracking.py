@@ -103,16 +103,30 @@ class LiveFaceTracker:
         return FaceObservation(faces=1, box=box, source="detected")
 
 
-def detect_live(model: FaceModel, rgb: np.ndarray, scale: float = LIVE_DETECTION_SCALE) -> list[Detection]:
-    """Scan a camera frame at ``scale``, and again at full size when that finds no face.
+# A face at least this share of the largest face's width is someone at the kiosk, not in
+# the queue. An estimate: a face twice as far from the camera is half as wide.
+COMPANION_FACE_RATIO = 0.5
 
-    Once a face is found at ``scale``, smaller faces are not looked for, so a person
-    queueing further back does not count as a second face. A single face gets its box placed again on a finer grid (:meth:`FaceModel.refine`),
-    because its landmarks and descriptor start from that box.
+
+def detect_live(model: FaceModel, rgb: np.ndarray, scale: float = LIVE_DETECTION_SCALE) -> list[Detection]:
+    """Scan a camera frame at ``scale``, and again at full size when that finds no face or one.
+
+    The full-size scan finds a second person the coarse scan missed. Only faces at least
+    :data:`COMPANION_FACE_RATIO` as wide as the largest count, so a person queueing
+    further back does not count as a second face, while one standing beside the customer
+    does. A single face gets its box placed again on a finer grid
+    (:meth:`FaceModel.refine`), because its landmarks and descriptor start from that box.
     """
     detections = model.detect_scaled(rgb, scale)
-    if not detections and scale < 1.0:
-        detections = model.detect_scaled(rgb, 1.0)
+    if len(detections) <= 1 and scale < 1.0:
+        full_size = model.detect_scaled(rgb, 1.0)
+        if not detections:
+            detections = full_size
+        elif len(full_size) > 1:
+            largest = max(detection.box.width for detection in full_size)
+            companions = [detection for detection in full_size if detection.box.width >= COMPANION_FACE_RATIO * largest]
+            if len(companions) > 1:
+                detections = companions
     if len(detections) == 1:
         found = detections[0]
         detections = [Detection(model.refine(rgb, found.box), found.score, found.sub_detector)]

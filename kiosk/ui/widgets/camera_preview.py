@@ -9,7 +9,7 @@ from devices.camera_feed import CameraFeed
 from devices.errors import CameraError
 from kiosk.errors import user_message
 from kiosk.identity.face import FaceBox, FaceModel
-from kiosk.identity.face_preview import Guidance, PreviewDetection, PreviewDetector, preview_guidance
+from kiosk.identity.face_preview import Guidance, PreviewDetection, PreviewDetector, gate_guidance
 from kiosk.messages import Message
 from kiosk.ui import strings
 from kiosk.ui.qt import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRectF, QSize, QSizePolicy, Qt, QTimer, QWidget
@@ -46,10 +46,10 @@ class CameraPreview(QWidget):
 
     The guidance is, in order: the camera's error sentence while the feed reports an
     error, "opening the camera" before the first frame, then the detector's guidance.
-    ``guidance`` computes the detector's guidance; a face quality gate replaces it.
+    ``guidance`` computes the detector's guidance; without it the live quality gate does.
     """
 
-    def __init__(self, parent: QWidget | None = None, mirrored: bool = True, guidance: Guidance = preview_guidance) -> None:
+    def __init__(self, parent: QWidget | None = None, mirrored: bool = True, guidance: Guidance | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("cameraPreview")
         self.setMinimumSize(320, 240)
@@ -83,7 +83,8 @@ class CameraPreview(QWidget):
         self.stop()
         self._feed = feed
         if model is not None:
-            self._detector = PreviewDetector(feed, model, self.guidance_function).start()
+            guidance = self.guidance_function or gate_guidance(model)
+            self._detector = PreviewDetector(feed, model, guidance).start()
         self._timer.start()
         log.info("camera preview started on camera %s", feed.name)
         self._poll()
