@@ -54,6 +54,10 @@ class BranchConfig:
     margin_months_other: int = 2
     minimum_age: int = 18
     probation_policy: str = "allow"
+    liveness: bool = True
+    liveness_capture_seconds: float = 4.0
+    camera_mirrored: bool = False
+    duplicate_face_threshold: float = 0.45
 
     @property
     def log_dir(self) -> Path:
@@ -68,7 +72,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "reader": frozenset({"kind", "port", "baudrate", "card", "vendor_sdk", "read_appended_address"}),
     "camera": frozenset({"kind", "frames", "index", "device"}),
     "contract": frozenset({"template_id", "template_version"}),
-    "face": frozenset({"threshold"}),
+    "face": frozenset({"threshold", "liveness", "capture_seconds", "camera_mirrored", "duplicate_threshold"}),
     "documents": frozenset({"margin_months_resident", "margin_months_other", "minimum_age"}),
     "licence": frozenset({"probation_policy"}),
 }
@@ -117,6 +121,14 @@ def _boolean(value: object, name: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"configuration value {name} must be true or false, not {value!r}")
     return value
+
+
+def _number(value: object, name: str, minimum: float, maximum: float) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise ConfigError(f"configuration value {name} must be a number, not {value!r}")
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"configuration value {name} is {value}; it must lie between {minimum} and {maximum}")
+    return float(value)
 
 
 def _face_threshold(value: object) -> float:
@@ -215,4 +227,8 @@ def load_config(home: Path) -> BranchConfig:
         margin_months_other=_integer(documents.get("margin_months_other", 2), "documents.margin_months_other"),
         minimum_age=_integer(documents.get("minimum_age", 18), "documents.minimum_age", minimum=18),
         probation_policy=_choice(licence.get("probation_policy", "allow"), "licence.probation_policy", ("allow", "review", "refuse")),
+        liveness=_boolean(face.get("liveness", True), "face.liveness"),
+        liveness_capture_seconds=_number(face.get("capture_seconds", 4.0), "face.capture_seconds", 1.5, 15.0),
+        camera_mirrored=_boolean(face.get("camera_mirrored", False), "face.camera_mirrored"),
+        duplicate_face_threshold=_number(face.get("duplicate_threshold", 0.45), "face.duplicate_threshold", 0.2, 0.6),
     )

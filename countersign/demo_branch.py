@@ -135,6 +135,13 @@ template_version = "1"
 [face]
 # Largest descriptor distance that counts as a match; docs/face-calibration.md explains 0.48.
 threshold = 0.48
+# The demo camera replays still photographs, which no liveness check should pass, so the
+# demo switches liveness off. A real branch keeps the default, true (docs/liveness.md).
+liveness = false
+capture_seconds = 4.0
+camera_mirrored = false
+# A stored face closer than this under another identity is shown to the clerk.
+duplicate_threshold = 0.45
 
 [documents]
 # Months a document must stay valid after the return date.

@@ -90,6 +90,10 @@ class BranchRuntime:
             },
             minimum_age=config.minimum_age,
             probation_policy=ProbationPolicy(config.probation_policy),
+            liveness_required=config.liveness,
+            liveness_capture_seconds=config.liveness_capture_seconds,
+            camera_mirrored=config.camera_mirrored,
+            duplicate_face_threshold=config.duplicate_face_threshold,
         )
         log.info("branch %s started", config.branch.branch_id)
         return self

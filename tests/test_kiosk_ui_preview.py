@@ -167,3 +167,27 @@ def test_leaving_face_screen_stops_preview(qtbot, open_kiosk, customer_frames):
     assert not face.preview.running
     assert face.preview.sequence == 0
     assert detector.join(WAIT_MS / 1000)
+
+
+def test_face_screen_shows_the_liveness_challenge(qtbot, branch_config, face_model):
+    """With liveness on, the face screen tells the customer which movement to make."""
+    from dataclasses import replace
+
+    from countersign.runtime import BranchRuntime
+    from kiosk.identity.liveness import Challenge
+    from kiosk.ui.app import build_window, demo_preparation
+    from tests.test_kiosk_ui import walk_to_face
+
+    config = replace(branch_config, liveness=True)
+    window = build_window(BranchRuntime(config, face_model=face_model), windowed=True, prepare_session=demo_preparation(config))
+    qtbot.addWidget(window)
+    try:
+        window.show()
+        window.start_runtime()
+        qtbot.waitUntil(window.welcome.start_button.isEnabled, timeout=WAIT_MS)
+        walk_to_face(qtbot, window)
+        face = window.screens[Stage.FACE]
+        assert face.challenge_label.text() in {challenge.prompt.zh for challenge in Challenge}
+        assert face.challenge_label.isVisible()
+    finally:
+        window.shutdown()

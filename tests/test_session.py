@@ -91,7 +91,9 @@ def test_whole_rental_signed_and_stored(start_runtime):
         "licence_class": Outcome.PASS,
         "licence_validity": Outcome.PASS,
         "licence_probation": Outcome.PASS,
+        "liveness": Outcome.SKIPPED,
         "face_match": Outcome.PASS,
+        "face_duplicate": Outcome.PASS,
         "contract_check": Outcome.PASS,
     }
     assert runtime.services.store.find_reservation("110105196108040013") is None
@@ -472,3 +474,44 @@ def test_card_without_appended_address_keeps_printed_address(start_runtime, bran
     session = runtime.new_session()
     _walk_to(session, Stage.LICENCE)
     assert session.identity.address.startswith("北京市朝阳区建国路")
+
+
+def test_liveness_on_still_photos_hands_over_after_five_attempts(start_runtime, branch_home):
+    config_file = branch_home / "branch.toml"
+    text = config_file.read_text().replace("liveness = false", "liveness = true").replace("capture_seconds = 4.0", "capture_seconds = 1.6")
+    config_file.write_text(text)
+    runtime = start_runtime()
+    session = runtime.new_session()
+    _walk_to(session, Stage.FACE)
+
+    prompts = []
+    for attempt in range(4):
+        prompts.append(session.challenge_prompt)
+        record = session.capture_face()
+        assert record.outcome is Outcome.RETRY, record
+        assert session.stage is Stage.FACE
+    record = session.capture_face()
+    assert session.stage is Stage.CLERK_REVIEW
+    assert record.outcome is Outcome.REVIEW
+    liveness = next(check for check in session.checks if check.name == "liveness")
+    assert liveness.details["failures"] == 5
+    assert all(prompt is not None for prompt in prompts)
+    (event,) = runtime.services.store.pending_events()
+    assert event.payload["verification"]["decision"] == "clerk_review"
+
+
+def test_same_face_under_another_identity_goes_to_clerk(start_runtime, branch_home):
+    runtime = start_runtime()
+    first = runtime.new_session()
+    drive_session(first, SimulatedSignaturePad())
+    assert first.stage is Stage.DONE
+
+    _present_permit_holder(runtime, branch_home, valid_to="20290101")
+    second = runtime.new_session()
+    drive_session(second, SimulatedSignaturePad())
+    assert second.stage is Stage.CLERK_REVIEW, second.records[-1]
+    duplicate = next(check for check in second.checks if check.name == "face_duplicate")
+    assert duplicate.outcome is Outcome.REVIEW
+    assert "110***********0013" in duplicate.details["clerk_reason"]["en"]
+    assert "110105196108040013" not in json.dumps(duplicate.to_json(), ensure_ascii=False)
+    assert "110***********0013" not in duplicate.reason.en

@@ -34,8 +34,15 @@ class VerificationResult:
 
     @property
     def first_problem(self) -> Check | None:
-        """Return the first check that did not pass, whose reason explains the decision."""
-        return next((check for check in self.checks if not check.passed), None)
+        """Return the check whose reason explains the decision: the first failure, else the first that needs review.
+
+        A skipped check is never the problem.
+        """
+        for outcome in (Outcome.FAIL, Outcome.REVIEW, Outcome.RETRY):
+            problem = next((check for check in self.checks if check.outcome is outcome), None)
+            if problem is not None:
+                return problem
+        return None
 
     def to_json(self) -> dict:
         return {"decision": self.decision.value, "checks": [check.to_json() for check in self.checks]}

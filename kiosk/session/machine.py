@@ -11,6 +11,7 @@ block, so front ends call them off the UI thread, one at a time.
 """
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +37,7 @@ from kiosk.errors import (
 )
 from kiosk.identity.documents import Identity
 from kiosk.identity.face import FaceDescriptor, FaceSource
+from kiosk.identity.face_search import search_duplicates
 from kiosk.identity.images import bgr_to_rgb, decode_image
 from kiosk.identity.licence import (
     check_licence_class,
@@ -43,6 +45,7 @@ from kiosk.identity.licence import (
     check_licence_probation,
     check_licence_validity,
 )
+from kiosk.identity.liveness import Challenge, LiveFrame, LivenessAttempts, assess_liveness, choose_challenge
 from kiosk.identity.cards import parse_card
 from kiosk.identity.verification import (
     Decision,
@@ -69,6 +72,7 @@ _CARD_NOT_UNDERSTOOD = Message(
     "This card's contents cannot be understood here. Please go to the counter, where staff can help you.",
 )
 _RETRYABLE_FACE_ERRORS = (ImageUnreadable, NoFaceFound, SeveralFacesFound)
+_LIVENESS_OFF = Message("本终端未启用活体检测。", "The liveness check is switched off on this terminal.")
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,8 @@ class RentalSession:
         self.acknowledgements: list[Acknowledgement] = []
         self.signed: SignedContract | None = None
         self.consent: Consent | None = None
+        self.challenge: Challenge | None = None
+        self.liveness_attempts = LivenessAttempts()
         self._live_face: FaceDescriptor | None = None
         self._price_list: PriceList | None = None
         self._sources: ContractSources | None = None
@@ -267,6 +273,8 @@ class RentalSession:
             except Exception as error:
                 return self._unexpected(error)
         self.checks.extend(checks)
+        if self.services.liveness_required:
+            self.challenge = choose_challenge()
         review = next((check for check in checks if check.outcome is Outcome.REVIEW), None)
         if review is not None:
             try:
@@ -280,9 +288,22 @@ class RentalSession:
             Stage.FACE,
         )
 
+    @property
+    def challenge_prompt(self) -> Message | None:
+        """Return what the customer must do while the face step records, or ``None`` without liveness."""
+        return self.challenge.prompt if self.challenge is not None else None
+
     def capture_face(self) -> StageRecord:
-        """Examine camera frames until one shows exactly one face; the frames are not kept."""
+        """Take the live face: with liveness, frames of the customer following the challenge.
+
+        The frames are not kept; only the descriptor of one frontal frame is.
+        """
         self._require(Stage.FACE)
+        if not self.services.liveness_required:
+            return self._capture_single_frame()
+        return self._capture_with_liveness()
+
+    def _capture_single_frame(self) -> StageRecord:
         last_error: Exception | None = None
         for attempt in range(self.services.face_capture_attempts):
             try:
@@ -299,12 +320,65 @@ class RentalSession:
                 continue
             except Exception as error:
                 return self._unexpected(error)
-            log.info("session %s: face captured on frame %d", self.session_id, attempt + 1)
+            log.info("session %s: face captured on frame %d, liveness not required", self.session_id, attempt + 1)
+            self.checks.append(Check("liveness", Outcome.SKIPPED, _LIVENESS_OFF))
             return self._record(Outcome.PASS, Message("已拍摄人脸。", "Face captured."), Stage.VERIFICATION)
 
         assert last_error is not None
         log.warning("session %s: no usable face in %d frames: %s", self.session_id, self.services.face_capture_attempts, last_error)
         return self._record(Outcome.RETRY, user_message(last_error))
+
+    def _capture_with_liveness(self) -> StageRecord:
+        assert self.challenge is not None
+        services = self.services
+        try:
+            frames = self._record_frames(services.liveness_capture_seconds)
+            result = assess_liveness(services.face_matcher.model, frames, self.challenge, services.camera_mirrored)
+            check = self.liveness_attempts.record(result)
+        except device_errors.CameraError as error:
+            log.error("session %s: camera failed: %s", self.session_id, error)
+            return self._record(Outcome.RETRY, user_message(error))
+        except Exception as error:
+            return self._unexpected(error)
+
+        if check.outcome is Outcome.REVIEW:
+            self.checks.append(check)
+            try:
+                self._store_verification(VerificationResult(tuple(self.checks)))
+            except Exception as error:
+                return self._unexpected(error)
+            return self._record(Outcome.REVIEW, check.reason, Stage.CLERK_REVIEW)
+        if check.outcome is not Outcome.PASS:
+            self.challenge = choose_challenge()
+            return self._record(Outcome.RETRY, check.reason)
+
+        # The descriptor comes from a frame of the same attempt, so the person who passed
+        # liveness is the person who is matched. The last frames are the most frontal:
+        # every challenge ends facing the camera.
+        for frame in reversed(frames):
+            try:
+                self._live_face = services.face_matcher.describe_checked(bgr_to_rgb(frame.image), FaceSource.LIVE)
+                break
+            except _RETRYABLE_FACE_ERRORS:
+                continue
+        else:
+            self.challenge = choose_challenge()
+            return self._record(Outcome.RETRY, NoFaceFound.message)
+        self.checks.append(check)
+        log.info("session %s: liveness passed on attempt %d", self.session_id, len(self.liveness_attempts.results))
+        return self._record(Outcome.PASS, check.reason, Stage.VERIFICATION)
+
+    def _record_frames(self, seconds: float) -> list[LiveFrame]:
+        """Read distinct frames for ``seconds``; unreadable frames are skipped, camera failures raised."""
+        frames: list[LiveFrame] = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                image = self.services.camera.read_frame()
+            except device_errors.FrameUnreadableError:
+                continue
+            frames.append(LiveFrame(image, time.monotonic()))
+        return frames
 
     def verify(self) -> StageRecord:
         """Match the live face to the card photo and decide on every check so far."""
@@ -327,9 +401,15 @@ class RentalSession:
         try:
             match = self.services.face_matcher.compare(card_face, live_face)
             self.checks.append(check_face_match(match))
-            # NOTE: no liveness check runs yet, so a printed photo held up to the camera can pass.
+            store = self.services.store
+            own_id = store.document_index(self.identity.number)
+            self.checks.append(
+                search_duplicates(live_face.vector, store.face_templates(), own_id, self.services.duplicate_face_threshold)
+            )
             result = VerificationResult(tuple(self.checks))
             self._store_verification(result)
+            if result.decision is Decision.APPROVED:
+                store.save_face_template(self.identity, live_face.vector, self.verification_id, self.services.clock())
         except Exception as error:
             return self._unexpected(error)
 
@@ -465,6 +545,8 @@ class RentalSession:
         self.identity = None
         self.reservation = None
         self._live_face = None
+        self.challenge = None
+        self.liveness_attempts = LivenessAttempts()
         self.checks = []
         self.verification = None
         self.draft = None

@@ -23,7 +23,12 @@ class SessionServices:
 
     ``face_capture_attempts`` bounds how many camera frames one face step examines
     before it returns a retry outcome. ``validity_margin_months`` is how long after the
-    return date each kind of document must stay valid.
+    return date each kind of document must stay valid; ``minimum_age`` and
+    ``probation_policy`` are branch rules. With ``liveness_required`` the face step
+    records ``liveness_capture_seconds`` of frames while the customer follows a random
+    challenge; ``camera_mirrored`` says whether the camera flips frames left to right.
+    ``duplicate_face_threshold`` is the descriptor distance under which a known face
+    under another identity raises a warning for the clerk.
     """
 
     branch: Branch
@@ -39,3 +44,7 @@ class SessionServices:
     validity_margin_months: dict[DocumentType, int] = field(default_factory=lambda: dict(DEFAULT_VALIDITY_MARGIN_MONTHS))
     minimum_age: int = 18
     probation_policy: ProbationPolicy = ProbationPolicy.ALLOW
+    liveness_required: bool = True
+    liveness_capture_seconds: float = 4.0
+    camera_mirrored: bool = False
+    duplicate_face_threshold: float = 0.45

@@ -107,6 +107,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "check.outcome.fail": ("未通过", "Failed"),
     "check.outcome.review": ("需人工核验", "Staff check"),
     "check.outcome.retry": ("需重试", "Try again"),
+    "check.outcome.skipped": ("未执行", "Not performed"),
     "check.document_number": ("证件号码", "Document number"),
     "check.document_validity": ("证件有效期", "Document validity"),
     "check.customer_age": ("年龄", "Age"),
@@ -114,7 +115,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "check.licence_class": ("准驾车型", "Licence class"),
     "check.licence_validity": ("驾驶证有效期", "Licence validity"),
     "check.licence_probation": ("实习期", "Probationary year"),
+    "check.liveness": ("活体检测", "Liveness"),
     "check.face_match": ("人证比对", "Face match"),
+    "check.face_duplicate": ("重复身份", "Duplicate identity"),
     "check.contract_check": ("合同查对", "Contract check"),
 }
 

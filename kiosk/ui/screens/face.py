@@ -29,6 +29,8 @@ class FaceScreen(Screen):
     def __init__(self, context: KioskContext) -> None:
         super().__init__(context, "face.title")
         self.add_label("face.body")
+        # With liveness, the movement the customer must make while the frames are taken.
+        self.challenge_label = self.add_label(self._challenge_prompt, name="subtitle")
 
         # The preview takes all free space. Once it is hidden, the two spacers share that
         # space, so the check mark sits in the middle.
@@ -64,6 +66,11 @@ class FaceScreen(Screen):
     def captured(self) -> bool:
         return self._captured_record is not None
 
+    def _challenge_prompt(self) -> Message:
+        session = self.context.session
+        prompt = session.challenge_prompt if session is not None else None
+        return prompt or Message("", "")
+
     def _captured_reason(self) -> Message:
         return self._captured_record.reason if self._captured_record is not None else Message("", "")
 
@@ -91,6 +98,7 @@ class FaceScreen(Screen):
         self._attempted = False
         self._captured_record = None
         self.preview.show()
+        self.challenge_label.show()
         self.captured_mark.hide()
         self.captured_text.hide()
         self.capture_button.show()
@@ -141,6 +149,7 @@ class FaceScreen(Screen):
             self._captured_record = record
             self.stop_preview()
             self.preview.hide()
+            self.challenge_label.hide()
             self.captured_mark.show()
             self.captured_text.show()
             self.capture_button.hide()

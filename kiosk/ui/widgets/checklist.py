@@ -10,7 +10,7 @@ from kiosk.ui.style import set_style_property
 from kiosk.ui.translation import TextBindings
 
 # A symbol next to each outcome, so that colour is never the only sign of it.
-_MARKS = {Outcome.PASS: "✓", Outcome.FAIL: "✗", Outcome.REVIEW: "!", Outcome.RETRY: "↻"}
+_MARKS = {Outcome.PASS: "✓", Outcome.FAIL: "✗", Outcome.REVIEW: "!", Outcome.RETRY: "↻", Outcome.SKIPPED: "–"}
 
 
 class Checklist(QFrame):
