@@ -37,6 +37,8 @@ MAX_REOPEN_DELAY_S = 5.0
 # Unreadable frames are skipped, but this many in a row are reported to consumers as
 # FrameUnreadableError, because the camera then delivers nothing usable.
 MAX_UNREADABLE_IN_ROW = 10
+# At most one log line per this many seconds about single unreadable frames.
+UNREADABLE_LOG_INTERVAL_S = 10.0
 
 STOP_TIMEOUT_S = 5.0
 
@@ -130,6 +132,8 @@ class CameraFeed:
         self._frames = 0
         self._unreadable_frames = 0
         self._unreadable_in_row = 0
+        self._unreadable_since_log = 0
+        self._last_unreadable_log = -math.inf
         self._camera_failures = 0
         self._failures_in_row = 0
         self._reopenings = 0
@@ -383,7 +387,19 @@ class CameraFeed:
                 self._condition.notify_all()
 
         if in_row == 1:
-            log.warning("camera %s: unreadable frame skipped: %s", self.name, error)
+            # A camera that glitches every few frames would fill the log: one line per
+            # interval, with the count of the frames skipped since the last one.
+            now = time.monotonic()
+            self._unreadable_since_log += 1
+            if now - self._last_unreadable_log >= UNREADABLE_LOG_INTERVAL_S:
+                log.warning(
+                    "camera %s: %d unreadable frame(s) skipped since the last report: %s",
+                    self.name,
+                    self._unreadable_since_log,
+                    error,
+                )
+                self._last_unreadable_log = now
+                self._unreadable_since_log = 0
         elif in_row == MAX_UNREADABLE_IN_ROW:
             log.error("camera %s: %d unreadable frames in a row, reporting it to consumers: %s", self.name, in_row, error)
 

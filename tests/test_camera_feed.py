@@ -206,7 +206,7 @@ def test_unreadable_frame_in_the_middle_is_skipped(feeds, faces_dir, tmp_path, c
     assert feed.stats.unreadable_frames >= 2
     assert feed.error is None
     messages = [record.getMessage() for record in caplog.records]
-    assert any("unreadable frame skipped" in message and "1.jpg" in message for message in messages)
+    assert any("unreadable frame(s) skipped" in message and "1.jpg" in message for message in messages)
 
 
 def test_only_unreadable_frames_raise_typed_error(feeds, tmp_path):
