@@ -13,11 +13,14 @@ import sys
 from pathlib import Path
 
 from countersign import __version__
+from countersign.commands import archive as archive_commands
+from countersign.commands import contract as contract_commands
 from countersign.commands import face as face_commands
 from countersign.commands import id as id_commands
 from countersign.commands import mrz as mrz_commands
 from countersign.commands import reader as reader_commands
 from countersign.commands import report as report_commands
+from countersign.commands import template as template_commands
 from countersign.config import CONFIG_NAME, load_config
 from countersign.logs import configure_logging
 from devices.errors import DeviceError
@@ -27,7 +30,16 @@ from kiosk.messages import Message
 log = logging.getLogger("countersign")
 
 # Modules under countersign/commands/ whose register() adds diagnostic subcommands.
-COMMAND_MODULES: list = [face_commands, id_commands, mrz_commands, reader_commands, report_commands]
+COMMAND_MODULES: list = [
+    archive_commands,
+    contract_commands,
+    face_commands,
+    id_commands,
+    mrz_commands,
+    reader_commands,
+    report_commands,
+    template_commands,
+]
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 DEFAULT_FACES = REPOSITORY / "build" / "fixtures" / "face_recognition"

@@ -7,9 +7,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from devices.idcard.vendor_sdk import VendorSdkConfig
+from kiosk.contracts.signers import KeySource, Pkcs11KeySource, Pkcs12KeySource
+from kiosk.contracts.timestamps import DEFAULT_TSA_BUDGET_SECONDS
 from kiosk.errors import ConfigError
 from kiosk.identity.face import DEFAULT_THRESHOLD
 from kiosk.rental import Branch
+from resources import CONTRACTS_DIR
 
 CONFIG_NAME = "branch.toml"
 
@@ -42,9 +45,12 @@ class BranchConfig:
     branch: Branch
     store_path: Path
     store_key_file: Path
-    pkcs12_path: Path
-    pkcs12_passphrase_file: Path
+    pkcs12_path: Path | None  # set when signing.kind is "pkcs12"
+    pkcs12_passphrase_file: Path | None
     trust_roots: tuple[Path, ...]
+    seal_key: KeySource
+    tsa_url: str | None  # RFC 3161 timestamp authority; None seals PAdES B-B only
+    tsa_timeout: float  # seconds that one seal may wait for the TSA in total
     reader: ReaderConfig
     camera: CameraConfig
     template_id: str
@@ -58,6 +64,8 @@ class BranchConfig:
     liveness_capture_seconds: float = 4.0
     camera_mirrored: bool = False
     duplicate_face_threshold: float = 0.45
+    hq_template_key: Path | None = None  # HQ's template public key (PEM); no template is usable without it
+    templates_dir: Path = CONTRACTS_DIR
 
     @property
     def log_dir(self) -> Path:
@@ -68,16 +76,28 @@ class BranchConfig:
 KNOWN_KEYS: dict[str, frozenset[str]] = {
     "branch": frozenset({"profile"}),
     "store": frozenset({"path", "key_file"}),
-    "signing": frozenset({"kind", "pkcs12", "passphrase_file", "trust_roots"}),
+    "signing": frozenset(
+        {
+            "kind", "pkcs12", "passphrase_file", "module", "token_label", "key_label", "cert_label", "pin_file",
+            "trust_roots", "tsa_url", "tsa_timeout",
+        }
+    ),
     "reader": frozenset({"kind", "port", "baudrate", "card", "vendor_sdk", "read_appended_address"}),
     "camera": frozenset({"kind", "frames", "index", "device"}),
-    "contract": frozenset({"template_id", "template_version"}),
+    "contract": frozenset({"template_id", "template_version", "templates_dir", "hq_template_key"}),
     "face": frozenset({"threshold", "liveness", "capture_seconds", "camera_mirrored", "duplicate_threshold"}),
     "documents": frozenset({"margin_months_resident", "margin_months_other", "minimum_age"}),
     "licence": frozenset({"probation_policy"}),
 }
 REQUIRED_TABLES = ("branch", "store", "signing", "reader", "camera", "contract")
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
+
+SIGNING_KEYS_BY_KIND = {
+    "pkcs12": ("pkcs12", "passphrase_file"),
+    "pkcs11": ("module", "token_label", "key_label", "pin_file"),
+}
+# The kiosk waits this long at most for a timestamp before sealing B-B and queueing the timestamp.
+TSA_TIMEOUT_RANGE = (0.5, 5.0)
 
 # A lower threshold is stricter. Above 0.6, dlib's published operating point, strangers
 # start to match, so a larger value is a configuration error, not a policy choice.
@@ -161,6 +181,48 @@ def _vendor_sdk(reader: dict, home: Path) -> VendorSdkConfig | None:
         raise ConfigError(f"{CONFIG_NAME}: {error}") from error
 
 
+def _seal_key(signing: dict, home: Path) -> KeySource:
+    """Build the key source of ``[signing]``; every key of the chosen kind is required, the other kind's are rejected."""
+    kind = _choice(signing.get("kind"), "signing.kind", tuple(SIGNING_KEYS_BY_KIND))
+    missing = [f"signing.{key}" for key in SIGNING_KEYS_BY_KIND[kind] if key not in signing]
+    if missing:
+        needed = ", ".join(f"signing.{key}" for key in SIGNING_KEYS_BY_KIND[kind])
+        raise ConfigError(f"signing.kind is {kind!r}, which needs {needed}; missing: {', '.join(missing)}")
+    other_keys = {key for other, keys in SIGNING_KEYS_BY_KIND.items() if other != kind for key in keys}
+    if kind != "pkcs11":
+        other_keys.add("cert_label")
+    stray = sorted(f"signing.{key}" for key in other_keys if key in signing)
+    if stray:
+        raise ConfigError(f"signing.kind is {kind!r}, so {', '.join(stray)} does not apply; remove it")
+
+    if kind == "pkcs12":
+        return Pkcs12KeySource(
+            path=_path(home, signing["pkcs12"], "signing.pkcs12"),
+            passphrase_file=_path(home, signing["passphrase_file"], "signing.passphrase_file"),
+        )
+    return Pkcs11KeySource(
+        module=_path(home, signing["module"], "signing.module"),
+        token_label=_label(signing["token_label"], "signing.token_label"),
+        key_label=_label(signing["key_label"], "signing.key_label"),
+        pin_file=_path(home, signing["pin_file"], "signing.pin_file"),
+        cert_label=_label(signing["cert_label"], "signing.cert_label") if "cert_label" in signing else None,
+    )
+
+
+def _label(value: object, name: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"configuration value {name} must be a non-empty label, not {value!r}")
+    return value
+
+
+def _tsa_url(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        raise ConfigError(f"configuration value signing.tsa_url must be an http:// or https:// URL, not {value!r}")
+    return value
+
+
 def _load_branch(branch_file: Path) -> Branch:
     try:
         branch = Branch(**json.loads(branch_file.read_text(encoding="utf-8")))
@@ -193,7 +255,7 @@ def load_config(home: Path) -> BranchConfig:
     documents = document.get("documents", {})
     licence = document.get("licence", {})
 
-    _choice(signing.get("kind"), "signing.kind", ("pkcs12",))
+    seal_key = _seal_key(signing, home)
     trust_roots = signing.get("trust_roots", [])
     if not isinstance(trust_roots, list):
         raise ConfigError(f"configuration value signing.trust_roots must be a list of paths, not {trust_roots!r}")
@@ -203,9 +265,12 @@ def load_config(home: Path) -> BranchConfig:
         branch=_load_branch(_path(home, document["branch"].get("profile"), "branch.profile")),
         store_path=_path(home, store.get("path"), "store.path"),
         store_key_file=_path(home, store.get("key_file"), "store.key_file"),
-        pkcs12_path=_path(home, signing.get("pkcs12"), "signing.pkcs12"),
-        pkcs12_passphrase_file=_path(home, signing.get("passphrase_file"), "signing.passphrase_file"),
+        pkcs12_path=seal_key.path if isinstance(seal_key, Pkcs12KeySource) else None,
+        pkcs12_passphrase_file=seal_key.passphrase_file if isinstance(seal_key, Pkcs12KeySource) else None,
         trust_roots=tuple(_path(home, value, "signing.trust_roots") for value in trust_roots),
+        seal_key=seal_key,
+        tsa_url=_tsa_url(signing.get("tsa_url")),
+        tsa_timeout=_number(signing.get("tsa_timeout", DEFAULT_TSA_BUDGET_SECONDS), "signing.tsa_timeout", *TSA_TIMEOUT_RANGE),
         reader=ReaderConfig(
             kind=_choice(reader.get("kind"), "reader.kind", ("simulated", "serial", "vendor_sdk")),
             port=str(reader.get("port", "")),
@@ -231,4 +296,6 @@ def load_config(home: Path) -> BranchConfig:
         liveness_capture_seconds=_number(face.get("capture_seconds", 4.0), "face.capture_seconds", 1.5, 15.0),
         camera_mirrored=_boolean(face.get("camera_mirrored", False), "face.camera_mirrored"),
         duplicate_face_threshold=_number(face.get("duplicate_threshold", 0.45), "face.duplicate_threshold", 0.2, 0.6),
+        hq_template_key=_path(home, contract["hq_template_key"], "contract.hq_template_key") if "hq_template_key" in contract else None,
+        templates_dir=_path(home, contract["templates_dir"], "contract.templates_dir") if "templates_dir" in contract else CONTRACTS_DIR,
     )

@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from countersign.config import CONFIG_NAME, BranchConfig, load_config
+from countersign.demo_templates import provision_demo_templates
 from countersign.files import write_atomically
 from countersign.pki import make_demo_pki
 from devices.idcard.simulator import SimulatedCard
@@ -131,6 +132,9 @@ frames = "camera/customer"
 [contract]
 template_id = "rental-agreement"
 template_version = "1"
+# Approved template versions, and headquarters' public key that verifies each approval.
+templates_dir = "templates"
+hq_template_key = "pki/hq-template-key.pub.pem"
 
 [face]
 # Largest descriptor distance that counts as a match; docs/face-calibration.md explains 0.48.
@@ -213,6 +217,7 @@ def _build_demo_branch(home: Path, faces: DemoFaces, model: FaceModel) -> None:
     branch = Branch(**data["branch"])
     write_atomically(home / "branch.json", json.dumps(data["branch"], ensure_ascii=False, indent=2).encode(), mode=0o644)
     make_demo_pki(home / "pki", home / "keys", branch)
+    provision_demo_templates(home)
     create_key_file(home / "keys" / "store.key")
 
     try:

@@ -17,7 +17,8 @@ from devices.idcard.simulator import ReaderSimulator
 from devices.idcard.vendor_sdk import VendorSdkReader, load_library
 from devices.pty_pair import PtyPair
 from kiosk.contracts.sealing import ContractSealer
-from kiosk.contracts.template import load_template
+from kiosk.contracts.timestamps import ContractTimestamper
+from kiosk.contracts.approval import load_approved_template
 from kiosk.errors import ConfigError
 from kiosk.identity.documents import DocumentType
 from kiosk.identity.face import FaceMatcher, FaceModel
@@ -26,9 +27,18 @@ from kiosk.session import RentalSession, SessionServices
 from kiosk.store.database import Database
 from kiosk.store.keys import load_key_file
 from kiosk.store.rentals import RentalStore
-from resources import CONTRACTS_DIR
 
 log = logging.getLogger(__name__)
+
+
+def build_sealer(config: BranchConfig) -> ContractSealer:
+    """Open the seal key of ``[signing]`` and attach the TSA, if one is configured.
+
+    Raises a :class:`kiosk.contracts.signers.SealKeyError` subclass naming the file,
+    module, token or label that failed, so a branch with an unusable key does not start.
+    """
+    timestamper = ContractTimestamper(config.tsa_url, config.tsa_timeout) if config.tsa_url else None
+    return ContractSealer.open(config.seal_key, location=config.branch.city_zh, timestamper=timestamper)
 
 
 class BranchRuntime:
@@ -47,6 +57,7 @@ class BranchRuntime:
         self._pty: PtyPair | None = None
         self._run_dir: tempfile.TemporaryDirectory | None = None
         self.database: Database | None = None
+        self.sealer: ContractSealer | None = None
         self.services: SessionServices | None = None
 
     def clock(self) -> datetime:
@@ -61,12 +72,9 @@ class BranchRuntime:
             reader, decoder = self._start_reader()
             camera = self._open_camera()
             model = self.face_model or FaceModel()
-            template = load_template(CONTRACTS_DIR, config.template_id, config.template_version)
-            try:
-                passphrase = config.pkcs12_passphrase_file.read_bytes().strip()
-            except OSError as error:
-                raise ConfigError(f"cannot read the seal passphrase file {config.pkcs12_passphrase_file}: {error.strerror}") from error
-            sealer = ContractSealer.from_pkcs12(config.pkcs12_path, passphrase, location=config.branch.city_zh)
+            template = load_approved_template(config.templates_dir, config.template_id, config.template_version, config.hq_template_key)
+            sealer = build_sealer(config)
+            self.sealer = sealer
         except BaseException:
             # The services that stop() closes do not exist yet, so the feed is stopped here.
             if camera is not None:
@@ -168,6 +176,9 @@ class BranchRuntime:
         if self.database is not None:
             self.database.close()
             self.database = None
+        if self.sealer is not None:
+            self.sealer.close()
+            self.sealer = None
 
     def __enter__(self) -> "BranchRuntime":
         return self.start()

@@ -114,6 +114,15 @@ def walk_to_face(qtbot, window: KioskWindow) -> None:
     wait_idle_on(qtbot, window, Stage.FACE)
 
 
+def read_to_end(qtbot, contract, max_pages: int = 50) -> int:
+    """Press Page Down on the contract until the screen counts it as read; return the presses."""
+    for presses in range(max_pages + 1):
+        if contract.read_to_end:
+            return presses
+        qtbot.keyClick(contract.scroll, Qt.Key.Key_PageDown)
+    raise AssertionError(f"the contract was not read to its end after {max_pages} pages")
+
+
 def tick(qtbot, contract, clause_id: str) -> None:
     """Scroll the clause's checkbox into view and click its indicator."""
     box = contract.clause_boxes[clause_id]
@@ -197,7 +206,9 @@ def test_whole_rental_signed_by_clicks(qtbot, open_kiosk):
 
     contract = window.screens[Stage.CONTRACT]
     wait_idle_on(qtbot, window, Stage.CONTRACT)
-    qtbot.waitUntil(contract.confirm_button.isEnabled, timeout=STEP_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: bool(contract.clause_boxes), timeout=STEP_TIMEOUT_MS)
+    read_to_end(qtbot, contract)
+    assert contract.confirm_button.isEnabled()
     session = window.context.session
     contract_no = session.draft.contract_number
     assert contract.findChild(QLabel, "field-contract_no").text() == contract_no

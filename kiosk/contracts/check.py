@@ -1,37 +1,28 @@
-"""The contract check (合同查对): every field against its source, before the customer sees it.
+"""The contract check (合同查对): every field, date, amount and clause, before showing and before signing.
 
-The check does not trust the quote in the sources: it prices the rental again from the
-price list and compares every amount to the fen. Each problem names the field, the
-expected value and the value found.
+The check trusts neither the draft nor the quote in the sources. It reads every field
+again from its source, prices the rental again from the price list (discount included)
+and compares every amount to the fen. It checks that the dates fit together and lie
+inside the validity of the licence and of the identity document, and that every clause
+is the approved text. Each problem names the field, the expected value and the value
+found.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from kiosk.checks import Check, Outcome
+from kiosk.contracts.check_dates import check_dates
 from kiosk.contracts.drafting import ContractDraft, ContractSources, value_has_type
 from kiosk.contracts.formatting import format_value
-from kiosk.contracts.pricing import PriceList, make_quote
+from kiosk.contracts.pricing import PriceList, Quote, make_quote
+from kiosk.contracts.field_problem import FieldProblem
 from kiosk.contracts.template import ContractTemplate
+from kiosk.identity.documents import DocumentType
 from kiosk.messages import Message
 
-
-@dataclass(frozen=True)
-class FieldProblem:
-    """One difference between a contract and its sources.
-
-    ``expected`` and ``found`` are the values as printed, which may include an ID
-    number: they are for the clerk's screen, never for the log.
-    """
-
-    field: str
-    expected: str
-    found: str
-    reason: str
-    label: Message | None = None
-
-    def to_json(self) -> dict[str, str]:
-        return {"field": self.field, "expected": self.expected, "found": self.found, "reason": self.reason}
+__all__ = ["ContractCheckResult", "FieldProblem", "check_contract"]
 
 
 @dataclass(frozen=True)
@@ -73,15 +64,18 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def check_contract(
-    draft: ContractDraft,
-    template: ContractTemplate,
-    sources: ContractSources,
-    price_list: PriceList,
-) -> ContractCheckResult:
-    """Compare ``draft`` with its template and sources; returns every problem found."""
-    problems: list[FieldProblem] = []
-
+def _check_template(draft: ContractDraft, template: ContractTemplate) -> list[FieldProblem]:
+    problems = []
+    if template.approval is None:
+        problems.append(
+            FieldProblem(
+                "template",
+                "approved by headquarters",
+                "not approved",
+                "template was not loaded through its approval",
+                Message("合同模板审批", "contract template approval"),
+            )
+        )
     if (draft.template_id, draft.template_version, draft.template_sha256) != (
         template.template_id,
         template.version,
@@ -95,14 +89,37 @@ def check_contract(
                 "draft was made from another template version",
             )
         )
+    return problems
 
+
+def _price_again(sources: ContractSources, price_list: PriceList) -> tuple[Quote | None, list[FieldProblem]]:
+    """Price the reservation from ``price_list``; returns no quote, with the problem, when it cannot."""
     reservation = sources.reservation
+    problems = []
+    if price_list.version != reservation.price_list_version:
+        problems.append(
+            FieldProblem(
+                "price_list",
+                reservation.price_list_version,
+                price_list.version,
+                "price list is not the reservation's",
+                Message("价目表版本", "price list version"),
+            )
+        )
     try:
-        quote = make_quote(price_list, reservation.vehicle.price_group, reservation.pickup_at, reservation.return_at)
+        quote = make_quote(
+            price_list, reservation.vehicle.price_group, reservation.pickup_at, reservation.return_at, sources.customer_band
+        )
     except (KeyError, ValueError) as error:
-        quote = None
         problems.append(FieldProblem("quote", "a price for the reservation", "none", f"cannot price: {error}"))
+        return None, problems
+    return quote, problems
 
+
+def _check_fields(
+    draft: ContractDraft, template: ContractTemplate, sources: ContractSources, quote: Quote | None
+) -> list[FieldProblem]:
+    problems = []
     for spec in template.fields:
         found = draft.values.get(spec.name)
         if spec.name not in draft.values or (spec.required and _blank(found)):
@@ -120,7 +137,11 @@ def check_contract(
                 continue
             expected = getattr(quote, attribute)
         else:
-            expected = sources.resolve(spec.source)
+            try:
+                expected = sources.resolve(spec.source)
+            except KeyError:
+                problems.append(FieldProblem(spec.name, spec.source, "no such source", "source cannot be read", spec.label))
+                continue
         if found != expected:
             problems.append(
                 FieldProblem(
@@ -134,22 +155,107 @@ def check_contract(
 
     for name in sorted(set(draft.values) - {spec.name for spec in template.fields}):
         problems.append(FieldProblem(name, "no such field", str(draft.values[name]), "field is not in the template"))
+    return problems
 
-    if reservation.return_at <= reservation.pickup_at:
+
+def _check_parties(sources: ContractSources) -> list[FieldProblem]:
+    """Check that the reservation and the licence belong to the person identified."""
+    identity, reservation = sources.identity, sources.reservation
+    label = Message("预订人", "reservation holder")
+    problems = []
+    if reservation.document_number != identity.number:
         problems.append(
-            FieldProblem("return_at", f"after {reservation.pickup_at:%Y-%m-%d %H:%M}", f"{reservation.return_at:%Y-%m-%d %H:%M}", "return is not after pick-up")
-        )
-
-    expected_clauses = {clause.clause_id: clause.digest for clause in template.clauses}
-    found_clauses = {clause.clause_id: clause.digest for clause in draft.clauses}
-    for clause_id, digest in expected_clauses.items():
-        if clause_id not in found_clauses:
-            problems.append(FieldProblem(f"clause {clause_id}", "present", "missing", "required clause is missing"))
-        elif found_clauses[clause_id] != digest:
-            problems.append(
-                FieldProblem(f"clause {clause_id}", digest[:12], found_clauses[clause_id][:12], "clause text was altered")
+            FieldProblem(
+                "reservation.document_number", identity.number, reservation.document_number, "reservation is for another document", label
             )
-    for clause_id in sorted(set(found_clauses) - set(expected_clauses)):
+        )
+    if reservation.customer_name != identity.name:
+        problems.append(
+            FieldProblem("reservation.customer_name", identity.name, reservation.customer_name, "reservation is in another name", label)
+        )
+    if sources.licence.name != identity.name:
+        problems.append(
+            FieldProblem(
+                "licence.name",
+                identity.name,
+                sources.licence.name,
+                "licence holder is not the person identified",
+                Message("驾驶证持有人", "licence holder"),
+            )
+        )
+    if sources.licence != reservation.licence:
+        problems.append(
+            FieldProblem(
+                "licence",
+                reservation.licence.number,
+                sources.licence.number,
+                "licence is not the one on the reservation",
+                Message("驾驶证", "driving licence"),
+            )
+        )
+    return problems
+
+
+def _check_clauses(draft: ContractDraft, template: ContractTemplate) -> list[FieldProblem]:
+    problems = []
+    found_clauses = {clause.clause_id: clause for clause in draft.clauses}
+    for clause in template.clauses:
+        name = f"clause {clause.clause_id}"
+        found = found_clauses.get(clause.clause_id)
+        if found is None:
+            problems.append(FieldProblem(name, "present", "missing", "required clause is missing", clause.title))
+            continue
+        for part in ("title", "text"):
+            for language in ("zh", "en"):
+                expected_text = getattr(getattr(clause, part), language)
+                found_text = getattr(getattr(found, part), language)
+                if expected_text != found_text:
+                    problems.append(
+                        FieldProblem(name, expected_text, found_text, f"clause {part} ({language}) was altered", clause.title)
+                    )
+        if found.must_acknowledge != clause.must_acknowledge:
+            problems.append(
+                FieldProblem(
+                    name,
+                    str(clause.must_acknowledge).lower(),
+                    str(found.must_acknowledge).lower(),
+                    "clause's must_acknowledge flag was changed",
+                    clause.title,
+                )
+            )
+
+    for clause_id in sorted(set(found_clauses) - {clause.clause_id for clause in template.clauses}):
         problems.append(FieldProblem(f"clause {clause_id}", "absent", "present", "clause is not in the template"))
 
+    expected_order = [clause.clause_id for clause in template.clauses]
+    found_order = [clause.clause_id for clause in draft.clauses]
+    if sorted(expected_order) == sorted(found_order) and expected_order != found_order:
+        problems.append(FieldProblem("clauses", ", ".join(expected_order), ", ".join(found_order), "clauses are out of order"))
+    return problems
+
+
+def check_contract(
+    draft: ContractDraft,
+    template: ContractTemplate,
+    sources: ContractSources,
+    price_list: PriceList,
+    validity_margin_months: Mapping[DocumentType, int] | None = None,
+    licence_margin_months: int = 0,
+) -> ContractCheckResult:
+    """Compare ``draft`` with its approved template, its sources and the price list; returns every problem found.
+
+    ``validity_margin_months`` is how many months after the return date each kind of
+    identity document must stay valid (missing kinds take
+    :data:`kiosk.identity.verification.DEFAULT_VALIDITY_MARGIN_MONTHS`), and
+    ``licence_margin_months`` the same for the driving licence. The check raises
+    nothing for bad data: every difference becomes a :class:`FieldProblem`.
+    """
+    problems = _check_template(draft, template)
+
+    quote, pricing_problems = _price_again(sources, price_list)
+    problems += pricing_problems
+    problems += _check_fields(draft, template, sources, quote)
+    problems += _check_parties(sources)
+    problems += check_dates(template, sources, validity_margin_months, licence_margin_months)
+    problems += _check_clauses(draft, template)
     return ContractCheckResult(tuple(problems))

@@ -21,7 +21,12 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 
 @dataclass(frozen=True)
 class ContractSources:
-    """Everything a contract field may come from, named as template sources name it."""
+    """Everything a contract field may come from, named as template sources name it.
+
+    ``customer_band`` selects the price list's band discounts. NOTE: reservations carry
+    no customer band yet, so the session leaves it ``None`` and only discounts for a
+    rental length apply there.
+    """
 
     contract_number: str
     branch: Branch
@@ -29,6 +34,7 @@ class ContractSources:
     licence: DrivingLicence
     reservation: Reservation
     quote: Quote
+    customer_band: str | None = None
 
     def resolve(self, source: str) -> Any:
         """Return the value at a dotted source such as ``identity.name``; raises ``KeyError``."""

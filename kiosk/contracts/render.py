@@ -1,10 +1,13 @@
-"""Rendering a checked contract as an A4 PDF in Chinese with English beside it.
+"""Rendering a checked contract as an A4 PDF/A-2b file in Chinese with English beside it.
 
 The last page carries an empty box for the signature. Its page and position are
 returned so that the sealer can put the visible signature field exactly there.
+Every character is drawn with the first font that has it; when none has it, nothing
+is rendered and :class:`kiosk.contracts.fonts.GlyphMissing` names the character.
 """
 
 import io
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,13 +15,18 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from kiosk.contracts.drafting import ContractDraft
-from kiosk.contracts.fonts import register_cjk_font
+from kiosk.contracts.fonts import GlyphMissing, Typesetter, contract_fonts
 from kiosk.contracts.formatting import format_timestamp, format_value
+from kiosk.contracts.pdfa import ArchivalMetadata, archival_canvas_maker
 from kiosk.contracts.template import ContractTemplate
 from kiosk.rental import Branch
+
+log = logging.getLogger(__name__)
 
 SIGNATURE_BOX_SIZE = (70 * mm, 26 * mm)
 
@@ -77,8 +85,14 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
     }
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def _draw_runs(canvas: Canvas, x: float, y: float, runs: list[tuple[str, str]], size: float, align_right: bool = False) -> None:
+    """Draw ``(font, text)`` runs on one line starting at ``x``, or ending there when ``align_right``."""
+    if align_right:
+        x -= sum(stringWidth(text, font, size) for font, text in runs)
+    for font, text in runs:
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, text)
+        x += stringWidth(text, font, size)
 
 
 def render_contract(
@@ -88,25 +102,36 @@ def render_contract(
     acknowledgements: list[Acknowledgement],
     rendered_at: datetime,
 ) -> RenderedContract:
-    """Render ``draft`` to PDF bytes; raises :class:`kiosk.errors.FontMissing` without a CJK font."""
-    font = register_cjk_font()
-    styles = _styles(font)
+    """Render ``draft`` to PDF/A-2b bytes, dated ``rendered_at`` (which must carry its UTC offset).
+
+    Raises :class:`kiosk.errors.FontMissing` without a CJK font, and its subclass
+    :class:`kiosk.contracts.fonts.GlyphMissing`, before anything is drawn, when no font
+    has a glyph for a character of the contract.
+    """
+    fonts = contract_fonts()
+    typeset = Typesetter(fonts)
+    styles = _styles(fonts.main)
     story: list[Flowable] = []
 
-    story.append(Paragraph(_escape(template.title.zh), styles["title"]))
-    story.append(Paragraph(_escape(template.title.en), styles["subtitle"]))
+    story.append(Paragraph(typeset.markup(template.title.zh, "title"), styles["title"]))
+    story.append(Paragraph(typeset.markup(template.title.en, "title"), styles["subtitle"]))
     story.append(Spacer(1, 4 * mm))
 
     rows = []
     for spec in template.fields:
-        label = Paragraph(f"{_escape(spec.label.zh)}<br/><font size=7.5 color='#666666'>{_escape(spec.label.en)}</font>", styles["body"])
-        value = Paragraph(_escape(format_value(draft.values.get(spec.name), spec.type)), styles["body"])
+        place = f"field {spec.name}"
+        label = Paragraph(
+            f"{typeset.markup(spec.label.zh, place)}<br/>"
+            f"<font size=7.5 color='#666666'>{typeset.markup(spec.label.en, place)}</font>",
+            styles["body"],
+        )
+        value = Paragraph(typeset.markup(format_value(draft.values.get(spec.name), spec.type), place), styles["body"])
         rows.append([label, value])
     table = Table(rows, colWidths=[45 * mm, 120 * mm])
     table.setStyle(
         TableStyle(
             [
-                ("FONTNAME", (0, 0), (-1, -1), font),
+                ("FONTNAME", (0, 0), (-1, -1), fonts.main),
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.lightgrey),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#F4F6F8")),
@@ -115,63 +140,79 @@ def render_contract(
     )
     story.append(table)
 
-    story.append(Paragraph("合同条款 Terms", styles["heading"]))
+    story.append(Paragraph(typeset.markup("合同条款 Terms", "headings"), styles["heading"]))
     for number, clause in enumerate(draft.clauses, start=1):
+        place = f"clause {clause.clause_id}"
         marker = " ★" if clause.must_acknowledge else ""
         story.append(
             KeepTogether(
                 [
-                    Paragraph(f"{number}. {_escape(clause.title.zh)} {_escape(clause.title.en)}{marker}", styles["heading"]),
-                    Paragraph(_escape(clause.text.zh), styles["body"]),
-                    Paragraph(_escape(clause.text.en), styles["english"]),
+                    Paragraph(typeset.markup(f"{number}. {clause.title.zh} {clause.title.en}{marker}", place), styles["heading"]),
+                    Paragraph(typeset.markup(clause.text.zh, place), styles["body"]),
+                    Paragraph(typeset.markup(clause.text.en, place), styles["english"]),
                 ]
             )
         )
 
-    story.append(Paragraph("条款确认记录 Acknowledgements", styles["heading"]))
+    story.append(Paragraph(typeset.markup("条款确认记录 Acknowledgements", "headings"), styles["heading"]))
     titles = {clause.clause_id: clause.title for clause in draft.clauses}
     for acknowledgement in acknowledgements:
         title = titles.get(acknowledgement.clause_id)
         label = f"{title.zh} {title.en}" if title else acknowledgement.clause_id
-        story.append(
-            Paragraph(
-                f"★ {_escape(label)} — 承租方已确认 acknowledged {format_timestamp(acknowledgement.at)}",
-                styles["small"],
-            )
-        )
+        line = f"★ {label} — 承租方已确认 acknowledged {format_timestamp(acknowledgement.at)}"
+        story.append(Paragraph(typeset.markup(line, f"acknowledgement {acknowledgement.clause_id}"), styles["small"]))
 
     placeholder = _SignaturePlaceholder(*SIGNATURE_BOX_SIZE)
     signature_block = [
         Spacer(1, 6 * mm),
-        Paragraph("承租方签名 Lessee signature", styles["body"]),
+        Paragraph(typeset.markup("承租方签名 Lessee signature", "signature block"), styles["body"]),
         placeholder,
-        Paragraph(f"签署时间 Signed: {format_timestamp(rendered_at)}", styles["body"]),
+        Paragraph(typeset.markup(f"签署时间 Signed: {format_timestamp(rendered_at)}", "signature block"), styles["body"]),
         Paragraph(
-            f"出租方（电子签章）Lessor (electronic seal): {_escape(branch.company_zh)} {_escape(branch.company_en)}",
+            typeset.markup(
+                f"出租方（电子签章）Lessor (electronic seal): {branch.company_zh} {branch.company_en}", "signature block"
+            ),
             styles["body"],
         ),
         Paragraph(
-            "承租方的手写签名图像由出租方的电子签章一并封存，签章后对本文件的任何改动均可被检测。"
-            "The lessee's handwritten signature is sealed with the lessor's electronic seal; "
-            "any change to this file after sealing can be detected.",
+            typeset.markup(
+                "承租方的手写签名图像由出租方的电子签章一并封存，签章后对本文件的任何改动均可被检测。"
+                "The lessee's handwritten signature is sealed with the lessor's electronic seal; "
+                "any change to this file after sealing can be detected.",
+                "signature block",
+            ),
             styles["small"],
         ),
     ]
     story.append(KeepTogether(signature_block))
 
-    def footer(canvas, document) -> None:
+    reference_runs = typeset.runs(f"{draft.contract_number} · {template.template_id} v{template.version}", "footer")
+    notice_runs = typeset.runs("本合同以电子签章封存，任何改动均可被检测。Sealed electronically; any later change can be detected.", "footer")
+    typeset.runs("第 0123456789 页 Page", "footer")  # every character a page number line can hold
+
+    try:
+        typeset.raise_if_missing()
+    except GlyphMissing as error:
+        log.error("contract %s not rendered: %s", draft.contract_number, error)
+        raise
+
+    def footer(canvas: Canvas, document: SimpleDocTemplate) -> None:
         canvas.saveState()
-        canvas.setFont(font, 7.5)
         canvas.setFillColor(colors.grey)
-        canvas.drawString(document.leftMargin, 12 * mm, f"{draft.contract_number} · {template.template_id} v{template.version}")
-        canvas.drawRightString(A4[0] - document.rightMargin, 12 * mm, f"第 {document.page} 页 Page {document.page}")
-        canvas.drawString(
-            document.leftMargin,
-            8.5 * mm,
-            "本合同以电子签章封存，任何改动均可被检测。Sealed electronically; any later change can be detected.",
-        )
+        _draw_runs(canvas, document.leftMargin, 12 * mm, reference_runs, 7.5)
+        page_runs = typeset.runs(f"第 {document.page} 页 Page {document.page}", "footer")
+        _draw_runs(canvas, A4[0] - document.rightMargin, 12 * mm, page_runs, 7.5, align_right=True)
+        _draw_runs(canvas, document.leftMargin, 8.5 * mm, notice_runs, 7.5)
         canvas.restoreState()
 
+    metadata = ArchivalMetadata(
+        title=f"{template.title.zh} {draft.contract_number}",
+        author=branch.company_zh,
+        subject=f"{template.title.zh} {template.title.en}",
+        keywords=f"{draft.contract_number}, {template.template_id} v{template.version}",
+        creator="CounterSign",
+        created_at=rendered_at,
+    )
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
@@ -180,12 +221,9 @@ def render_contract(
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title=f"{template.title.zh} {draft.contract_number}",
-        author=branch.company_zh,
-        creator="CounterSign",
-        initialFontName=font,
+        initialFontName=fonts.main,
     )
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    document.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=archival_canvas_maker(metadata))
 
     if placeholder.position is None:
         raise AssertionError("signature placeholder was not drawn")

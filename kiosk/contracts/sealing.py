@@ -1,27 +1,35 @@
-"""Sealing a rendered contract with the branch's company signature, PAdES baseline B-B.
+"""Sealing a rendered contract with the branch's company signature, PAdES B-T when a TSA answers, else B-B.
 
-The sealer wraps a pyHanko ``Signer``; branch configuration offers a PKCS#12 file for
-now. The customer's handwritten signature is the visible appearance of the company's
-signature field, so the seal covers it with everything else.
+The sealer wraps a pyHanko ``Signer`` opened from a PKCS#12 file or a PKCS#11 token
+(:mod:`kiosk.contracts.signers`). The seal is a certification signature that allows
+form filling and further signatures only. The customer's handwritten signature is the
+visible appearance of the seal's field, so the seal covers it with everything else.
+
+With a timestamp authority configured, the seal carries a signature timestamp (B-T).
+When the TSA fails within its budget, the contract is sealed B-B without waiting
+longer, and :attr:`SealedContract.timestamp_pending` says that a document timestamp
+must be added later (see :mod:`kiosk.contracts.timestamps`).
 
 NOTE: the customer has no signing key of their own yet, so the only digital signature
-is the company's seal over the customer's handwriting. A PKCS#11 token or HSM for the
-seal would plug in as another pyHanko ``Signer``.
+is the company's seal over the customer's handwriting.
 """
 
 import io
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from PIL import Image
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
-from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 from pyhanko.stamp import StaticStampStyle
 
 from kiosk.contracts.render import RenderedContract
+from kiosk.contracts.signers import KeySource, SealKey, load_pkcs12_signer, open_seal_key
+from kiosk.contracts.timestamps import ContractTimestamper, PendingTimestamp, TimestampUnavailable
 from kiosk.errors import SealingError
 
 log = logging.getLogger(__name__)
@@ -31,39 +39,82 @@ SIGNATURE_FIELD = "ContractSeal"
 
 @dataclass(frozen=True)
 class SealedContract:
+    """A sealed contract PDF, its PAdES level ("B-B" or "B-T") and the queued timestamp, if any."""
+
     pdf: bytes
     signer_subject: str
+    pades_level: str = "B-B"
+    timestamp_pending: PendingTimestamp | None = None
 
 
 class ContractSealer:
-    """Applies a PAdES B-B signature with one signer; safe to call from one worker thread."""
+    """Applies the company seal with one signer; call from one worker thread, never inside a running event loop."""
 
-    def __init__(self, signer: signers.Signer, location: str) -> None:
+    def __init__(
+        self,
+        signer: signers.Signer,
+        location: str,
+        timestamper: ContractTimestamper | None = None,
+        key: SealKey | None = None,
+    ) -> None:
         self.signer = signer
         self.location = location
+        self.timestamper = timestamper
+        self._key = key
 
     @classmethod
-    def from_pkcs12(cls, path: Path, passphrase: bytes, location: str) -> "ContractSealer":
-        """Load the company key and certificate chain; raises :class:`SealingError` on a bad file or passphrase."""
-        if not path.is_file():
-            raise SealingError(f"signing key file {path} not found")
-        try:
-            signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=passphrase)
-        except (OSError, ValueError) as error:
-            raise SealingError(f"cannot load signing key {path}: {error}") from error
-        if signer is None:
-            raise SealingError(f"cannot load signing key {path}: wrong passphrase or not a PKCS#12 file")
-        return cls(signer, location)
+    def from_pkcs12(
+        cls, path: Path, passphrase: bytes, location: str, timestamper: ContractTimestamper | None = None
+    ) -> "ContractSealer":
+        """Load the company key and chain from a PKCS#12 file; raises :class:`SealingError` on a bad file or passphrase."""
+        return cls(load_pkcs12_signer(path, passphrase), location, timestamper)
+
+    @classmethod
+    def open(cls, source: KeySource, location: str, timestamper: ContractTimestamper | None = None) -> "ContractSealer":
+        """Open the seal key named by branch configuration; raises a :class:`SealKeyError` subclass."""
+        key = open_seal_key(source)
+        return cls(key.signer, location, timestamper, key)
 
     @property
     def signer_subject(self) -> str:
         return self.signer.signing_cert.subject.human_friendly
 
+    def close(self) -> None:
+        """Release the seal key (closes a PKCS#11 session)."""
+        if self._key is not None:
+            self._key.close()
+
     def seal(self, rendered: RenderedContract, signature_png: bytes, reason: str) -> SealedContract:
-        """Add the visible signature field with the handwriting and sign the whole file."""
+        """Add the visible signature field with the handwriting and sign the whole file.
+
+        Returns B-T when the TSA answered within its budget. Otherwise returns B-B with
+        ``timestamp_pending`` set, and logs one warning naming the TSA and the failure.
+        Raises :class:`SealingError` when the contract cannot be sealed at all.
+        """
         try:
             handwriting = Image.open(io.BytesIO(signature_png))
             handwriting.load()
+        except Exception as error:  # Pillow raises many types for a broken image
+            raise SealingError(f"the signature image cannot be read: {error}") from error
+
+        if self.timestamper is None:
+            pdf = self._sign(rendered, handwriting, reason, timestamper=None)
+            return SealedContract(pdf, self.signer_subject, "B-B")
+
+        try:
+            with self.timestamper.budget():
+                pdf = self._sign(rendered, handwriting, reason, timestamper=self.timestamper)
+            return SealedContract(pdf, self.signer_subject, "B-T")
+        except TimestampUnavailable as error:
+            failure = str(error)
+
+        log.warning("contract sealed PAdES B-B without a timestamp, upgrade queued: %s", failure)
+        pdf = self._sign(rendered, handwriting, reason, timestamper=None)
+        pending = PendingTimestamp.for_pdf(pdf, self.timestamper.tsa_url, failure, datetime.now(timezone.utc))
+        return SealedContract(pdf, self.signer_subject, "B-B", pending)
+
+    def _sign(self, rendered: RenderedContract, handwriting: Image.Image, reason: str, timestamper) -> bytes:
+        try:
             writer = IncrementalPdfFileWriter(io.BytesIO(rendered.pdf))
             fields.append_signature_field(
                 writer,
@@ -79,13 +130,30 @@ class ContractSealer:
                 md_algorithm="sha256",
                 reason=reason,
                 location=self.location,
+                certify=True,
+                docmdp_permissions=MDPPerm.FILL_FORMS,
             )
             style = StaticStampStyle(background=PdfImage(handwriting), border_width=0, background_opacity=1.0)
             output = io.BytesIO()
-            signers.PdfSigner(metadata, signer=self.signer, stamp_style=style).sign_pdf(writer, output=output)
-        except SealingError:
+            pdf_signer = signers.PdfSigner(metadata, signer=self.signer, stamp_style=style, timestamper=timestamper)
+            pdf_signer.sign_pdf(writer, output=output)
+        except (SealingError, TimestampUnavailable):
             raise
         except Exception as error:  # pyHanko raises many unrelated types; all mean "not sealed"
+            timestamp_failure = _timestamp_failure(error)
+            if timestamp_failure is not None:
+                raise timestamp_failure from error
             log.exception("sealing failed")
             raise SealingError(f"sealing failed: {error}") from error
-        return SealedContract(pdf=output.getvalue(), signer_subject=self.signer_subject)
+        return output.getvalue()
+
+
+def _timestamp_failure(error: BaseException) -> TimestampUnavailable | None:
+    """Return the :class:`TimestampUnavailable` that ``error`` wraps, if pyHanko wrapped one."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, TimestampUnavailable):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None

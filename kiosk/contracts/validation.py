@@ -1,16 +1,42 @@
-"""Checking a sealed contract PDF with pyHanko's validator."""
+"""Checking a sealed contract PDF with pyHanko's validator: status, PAdES level and coverage.
+
+:func:`verify_contract_pdf` judges a whole file: "valid", "modified" (the signatures
+hold, but the file was changed afterwards in a way their modification policy does not
+allow), "invalid" (a signature or timestamp does not hold) or "unsigned". It also
+reports the PAdES level of the contract seal. :func:`validate_sealed_pdf` is the older
+per-signature check behind ``countersign check-pdf``.
+"""
 
 import io
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
-from pyhanko.pdf_utils.misc import PdfReadError
+from pyhanko.pdf_utils.misc import PdfError, PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    EmbeddedPdfSignature,
+    validate_pdf_signature,
+    validate_pdf_timestamp,
+)
+from pyhanko.sign.validation.errors import SignatureValidationError, ValidationInfoReadingError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+
+log = logging.getLogger(__name__)
+
+STATUS_VALID = "valid"
+STATUS_MODIFIED = "modified"
+STATUS_INVALID = "invalid"
+STATUS_UNSIGNED = "unsigned"
+
+PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
 
 @dataclass(frozen=True)
@@ -82,3 +108,257 @@ def validate_sealed_pdf(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
             )
         )
     return reports
+
+
+@dataclass(frozen=True)
+class SignatureFinding:
+    """What the validator found for one signature or document timestamp.
+
+    ``problems`` lists, in plain sentences, every reason this entry is not valid.
+    ``pades_level`` is ``None`` for document timestamps and for signatures that are not
+    PAdES (sub-filter other than ETSI.CAdES.detached).
+    """
+
+    field_name: str
+    kind: str  # "signature" or "document_timestamp"
+    signer: str
+    intact: bool
+    valid: bool
+    trusted: bool
+    revoked: bool
+    covers_whole_file: bool
+    modification_level: str | None
+    changes_allowed: bool | None
+    docmdp: str | None  # the certification's permission (NO_CHANGES, FILL_FORMS, ANNOTATE), or None
+    timestamped: bool
+    pades_level: str | None
+    problems: tuple[str, ...] = ()
+    holds: bool = False  # intact, valid, trusted, timestamp trusted, standard coverage; changes after it aside
+
+    def to_json(self) -> dict:
+        return {
+            "field": self.field_name,
+            "kind": self.kind,
+            "signer": self.signer,
+            "intact": self.intact,
+            "valid": self.valid,
+            "trusted": self.trusted,
+            "revoked": self.revoked,
+            "covers_whole_file": self.covers_whole_file,
+            "modification_level": self.modification_level,
+            "changes_allowed": self.changes_allowed,
+            "docmdp": self.docmdp,
+            "timestamped": self.timestamped,
+            "pades_level": self.pades_level,
+            "problems": list(self.problems),
+        }
+
+
+@dataclass(frozen=True)
+class ContractVerification:
+    """The judgment on a whole contract file.
+
+    ``pades_level`` is the level of the first PAdES signature (the contract seal).
+    ``covers_whole_file`` is true when the newest signature or document timestamp
+    covers every byte of the file, so nothing was appended after it. It is false for
+    B-LT and B-LTA files, whose last update adds validation data only. ``error``
+    explains an "invalid" file that could not be read as a PDF.
+    """
+
+    status: str
+    pades_level: str | None
+    covers_whole_file: bool
+    signatures: tuple[SignatureFinding, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+    error: str | None = None
+
+    def to_json(self) -> dict:
+        payload = {
+            "status": self.status,
+            "signatures": [finding.to_json() for finding in self.signatures],
+            "pades_level": self.pades_level,
+            "covers_whole_file": self.covers_whole_file,
+            "problems": list(self.problems),
+        }
+        if self.error is not None:
+            payload["error"] = self.error
+        return payload
+
+
+def verify_contract_pdf(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) -> ContractVerification:
+    """Validate every signature and document timestamp of ``pdf`` and judge the file.
+
+    Never raises for bad input: a file that is not a readable PDF, is encrypted or has
+    bytes appended after its last update is "invalid" with the reason in ``error`` or
+    ``problems``. A signer is trusted only through ``trust_roots``. Revocation data is
+    taken from the file's DSS only, so nothing is fetched from the network.
+    """
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf))
+        if reader.encrypted:
+            return _unreadable("the PDF is encrypted; sealed contracts are never encrypted, so it cannot be checked")
+        signatures = list(reader.embedded_signatures)
+    except (PdfError, ValueError, KeyError, TypeError) as error:
+        return _unreadable(f"not a readable PDF: {error}")
+    if not signatures:
+        return ContractVerification(STATUS_UNSIGNED, None, False)
+
+    context = _validation_context(reader, trust_roots)
+    timestamp_revisions = [s.signed_revision for s in signatures if s.sig_object_type == "/DocTimeStamp"]
+    findings = tuple(_check(reader, signature, context, timestamp_revisions) for signature in signatures)
+
+    file_problems = []
+    newest = max(signatures, key=lambda signature: signature.signed_revision)
+    trailing = _bytes_after_last_update(pdf)
+    if trailing:
+        file_problems.append(f"{trailing} bytes after the end of the last PDF update belong to no update")
+
+    if file_problems or not all(finding.holds for finding in findings):
+        status = STATUS_INVALID
+    elif any(finding.changes_allowed is False for finding in findings):
+        status = STATUS_MODIFIED
+    else:
+        status = STATUS_VALID
+
+    seal_levels = [finding.pades_level for finding in findings if finding.pades_level is not None]
+    newest_finding = findings[signatures.index(newest)]
+    return ContractVerification(
+        status=status,
+        pades_level=seal_levels[0] if seal_levels else None,
+        covers_whole_file=newest_finding.covers_whole_file and not trailing,
+        signatures=findings,
+        problems=tuple(file_problems),
+    )
+
+
+def _unreadable(reason: str) -> ContractVerification:
+    return ContractVerification(STATUS_INVALID, None, False, error=reason)
+
+
+def _validation_context(reader: PdfFileReader, trust_roots: list[asn1_x509.Certificate]) -> ValidationContext:
+    """Return an offline context with the trust roots and, if the file has a DSS, its certificates and revocation data."""
+    try:
+        dss = DocumentSecurityStore.read_dss(reader)
+    except ValidationInfoReadingError:
+        return ValidationContext(trust_roots=trust_roots, allow_fetching=False)
+    return dss.as_validation_context({"trust_roots": trust_roots, "allow_fetching": False})
+
+
+def _check(
+    reader: PdfFileReader, signature: EmbeddedPdfSignature, context: ValidationContext, timestamp_revisions: list[int]
+) -> SignatureFinding:
+    is_timestamp = signature.sig_object_type == "/DocTimeStamp"
+    kind = "document_timestamp" if is_timestamp else "signature"
+    try:
+        if is_timestamp:
+            status = validate_pdf_timestamp(signature, context)
+        else:
+            status = validate_pdf_signature(signature, context)
+    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
+        log.warning("%s %s cannot be validated: %s", kind, signature.field_name, error)
+        return SignatureFinding(
+            signature.field_name, kind, "", False, False, False, False, False, None, None, None, False, None,
+            (f"cannot be validated: {error}",),
+        )
+
+    problems = []
+    if not status.intact:
+        problems.append("the signed bytes no longer match the signature")
+    elif not status.valid:
+        problems.append("the cryptographic signature is not valid for its certificate")
+    if status.revoked:
+        problems.append("the signer's certificate, or one above it, is revoked")
+    elif status.intact and status.valid and not status.trusted:
+        problems.append("the signer's certificate does not chain to a trusted root")
+
+    signature_timestamp = getattr(status, "timestamp_validity", None)
+    if signature_timestamp is not None and not (signature_timestamp.intact and signature_timestamp.valid and signature_timestamp.trusted):
+        problems.append("the signature timestamp is not valid or its TSA is not trusted")
+    if status.coverage is not None and status.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+        problems.append(f"the byte range does not cover a whole revision ({status.coverage.name})")
+
+    holds = not problems
+    level = status.modification_level
+    if status.docmdp_ok is False:
+        problems.append(f"changed after signing in a way its policy does not allow ({level.name if level else 'unknown'})")
+
+    timestamped = signature_timestamp is not None or any(rev > signature.signed_revision for rev in timestamp_revisions)
+    pades_level = None
+    if not is_timestamp and signature.sig_object.get("/SubFilter") == PADES_SUBFILTER:
+        pades_level = _pades_level(reader, signature, timestamped, timestamp_revisions)
+
+    return SignatureFinding(
+        field_name=signature.field_name,
+        kind=kind,
+        signer=status.signing_cert.subject.human_friendly if status.signing_cert else "",
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        revoked=status.revoked,
+        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        modification_level=level.name if isinstance(level, ModificationLevel) else None,
+        changes_allowed=status.docmdp_ok,
+        docmdp=signature.docmdp_level.name if signature.docmdp_level is not None else None,
+        timestamped=timestamped,
+        pades_level=pades_level,
+        problems=tuple(problems),
+        holds=holds,
+    )
+
+
+def _pades_level(
+    reader: PdfFileReader, signature: EmbeddedPdfSignature, timestamped: bool, timestamp_revisions: list[int]
+) -> str:
+    """Return the PAdES baseline level that the structure of the file gives ``signature``.
+
+    B-T needs a signature timestamp or a later document timestamp. B-LT also needs a
+    DSS, added after the signature, with an OCSP response or CRL for the signer's
+    certificate. B-LTA also needs a document timestamp in or after the revision that
+    added it.
+
+    NOTE: this reads the structure only and does not check that the DSS also holds the
+    TSA's revocation data; whether the signatures hold is the status's business.
+    """
+    if not timestamped:
+        return "B-B"
+    lt_revision = _first_revision_with_revocation_data(reader, signature)
+    if lt_revision is None:
+        return "B-T"
+    if any(revision >= lt_revision for revision in timestamp_revisions):
+        return "B-LTA"
+    return "B-LT"
+
+
+def _first_revision_with_revocation_data(reader: PdfFileReader, signature: EmbeddedPdfSignature) -> int | None:
+    certificate = signature.signer_cert
+    for revision in range(signature.signed_revision + 1, reader.xrefs.total_revisions):
+        try:
+            dss = DocumentSecurityStore.read_dss(reader.get_historical_resolver(revision))
+        except ValidationInfoReadingError:
+            continue
+        if _dss_covers(dss, certificate):
+            return revision
+    return None
+
+
+def _dss_covers(dss: DocumentSecurityStore, certificate: asn1_x509.Certificate) -> bool:
+    """Return whether the DSS holds an OCSP response for ``certificate`` or a CRL from its issuer."""
+    for reference in dss.ocsps:
+        response = asn1_ocsp.OCSPResponse.load(reference.get_object().data)
+        basic = response["response_bytes"]["response"].parsed
+        for single in basic["tbs_response_data"]["responses"]:
+            if single["cert_id"]["serial_number"].native == certificate.serial_number:
+                return True
+    for reference in dss.crls:
+        crl = asn1_crl.CertificateList.load(reference.get_object().data)
+        if crl["tbs_cert_list"]["issuer"] == certificate.issuer:
+            return True
+    return False
+
+
+def _bytes_after_last_update(pdf: bytes) -> int:
+    """Return how many bytes other than line ends follow the final ``%%EOF`` marker."""
+    end = pdf.rfind(b"%%EOF")
+    if end < 0:
+        return len(pdf)
+    return len(pdf[end + len(b"%%EOF"):].strip(b"\r\n\t \x00"))

@@ -13,6 +13,7 @@ block, so front ends call them off the UI thread, one at a time.
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -60,6 +61,7 @@ from kiosk.rental import Reservation
 from kiosk.session.services import SessionServices
 from kiosk.session.stages import TERMINAL_STAGES, Stage, StageRecord
 from kiosk.session.consent import CONSENT_VERSION
+from kiosk.store.evidence import ContractReading
 from kiosk.store.rentals import Consent, StoredContract
 
 log = logging.getLogger(__name__)
@@ -98,6 +100,7 @@ class RentalSession:
         self.draft: ContractDraft | None = None
         self.contract_check: ContractCheckResult | None = None
         self.acknowledgements: list[Acknowledgement] = []
+        self.reading = ContractReading()
         self.signed: SignedContract | None = None
         self.consent: Consent | None = None
         self.challenge: Challenge | None = None
@@ -440,7 +443,7 @@ class RentalSession:
                 quote=quote,
             )
             self.draft = draft_contract(services.template, self._sources)
-            self.contract_check = check_contract(self.draft, services.template, self._sources, self._price_list)
+            self.contract_check = check_contract(self.draft, services.template, self._sources, self._price_list, services.validity_margin_months)
         except Exception as error:
             return self._unexpected(error)
 
@@ -455,11 +458,27 @@ class RentalSession:
     def clauses_to_acknowledge(self) -> list[str]:
         return [clause.clause_id for clause in self.services.template.clauses if clause.must_acknowledge]
 
-    def acknowledge(self, clause_ids: list[str]) -> StageRecord:
-        """Record the key clauses the customer confirmed; all of them are needed to go on."""
+    def acknowledge(
+        self,
+        clause_ids: list[str],
+        reading_seconds: float | None = None,
+        ticked_after_seconds: Mapping[str, float] | None = None,
+    ) -> StageRecord:
+        """Record the key clauses the customer confirmed; all of them are needed to go on.
+
+        ``reading_seconds`` is how long the contract was on screen, and
+        ``ticked_after_seconds`` the seconds from its display to each clause's tick, as
+        the screen measured them. Both are stored with the contract as evidence; without
+        them (the headless demo) they are stored as not measured. Times that
+        :class:`ContractReading` rejects end the session in clerk review.
+        """
         self._require(Stage.CONTRACT)
         if self.draft is None:
             raise SessionStateError("acknowledge called before prepare_contract")
+        try:
+            reading = ContractReading(reading_seconds, dict(ticked_after_seconds or {}))
+        except ValueError as error:
+            return self._unexpected(error)
         missing = [clause for clause in self.clauses_to_acknowledge if clause not in clause_ids]
         if missing:
             titles = {clause.clause_id: clause.title for clause in self.draft.clauses}
@@ -472,6 +491,7 @@ class RentalSession:
             )
         now = self.services.clock()
         self.acknowledgements = [Acknowledgement(clause, now) for clause in self.clauses_to_acknowledge]
+        self.reading = reading
         return self._record(
             Outcome.PASS, Message("您已确认全部重要条款。", "You confirmed every key clause."), Stage.SIGN
         )
@@ -492,7 +512,7 @@ class RentalSession:
             return self._record(Outcome.RETRY, error.message)
 
         try:
-            recheck = check_contract(self.draft, services.template, self._sources, self._price_list)
+            recheck = check_contract(self.draft, services.template, self._sources, self._price_list, services.validity_margin_months)
             if not recheck.passed:
                 log.error("session %s: contract changed before signing: %s", self.session_id, recheck.describe_for_log())
                 return self._record(Outcome.REVIEW, recheck.to_check().reason, Stage.CLERK_REVIEW)
@@ -513,6 +533,7 @@ class RentalSession:
                 pdf=sealed.pdf,
                 signer_subject=sealed.signer_subject,
                 signed_at=now,
+                reading=self.reading,
             )
         except CounterSignError as error:
             log.exception("session %s: signing failed", self.session_id)
@@ -552,6 +573,7 @@ class RentalSession:
         self.draft = None
         self.contract_check = None
         self.acknowledgements = []
+        self.reading = ContractReading()
         self.consent = None
         self._sources = None
         self._price_list = None

@@ -111,6 +111,34 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE verifications ADD COLUMN face_waiver_reason TEXT",
         ),
     ),
+    Migration(
+        4,
+        "evidence records chained per branch, and the customer's reading time",
+        (
+            # One row per contract, written in the contract's transaction. The hashes are
+            # SHA-256 in hex; kiosk/store/evidence.py defines what each one covers.
+            """CREATE TABLE contract_evidence (
+                branch_id TEXT NOT NULL,
+                sequence INTEGER NOT NULL,
+                contract_no TEXT NOT NULL UNIQUE REFERENCES contracts (contract_no),
+                previous_contract_no TEXT,
+                template_sha256 TEXT NOT NULL,
+                pdf_sha256 TEXT NOT NULL,
+                strokes_sha256 TEXT NOT NULL,
+                verification_sha256 TEXT NOT NULL,
+                acknowledgements_sha256 TEXT NOT NULL,
+                contract_sha256 TEXT NOT NULL,
+                previous_hash TEXT NOT NULL,
+                record_hash TEXT NOT NULL,
+                PRIMARY KEY (branch_id, sequence)
+            )""",
+            "ALTER TABLE contracts ADD COLUMN reading_seconds REAL",
+            # Contracts signed before this version have no evidence record; the archive
+            # check lists them apart instead of calling them removed from the chain.
+            "CREATE TABLE contracts_before_evidence (contract_no TEXT PRIMARY KEY)",
+            "INSERT INTO contracts_before_evidence (contract_no) SELECT contract_no FROM contracts",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -25,6 +25,7 @@ from kiosk.identity.licence import DrivingLicence
 from kiosk.identity.verification import VerificationResult
 from kiosk.rental import Reservation, Vehicle
 from kiosk.store.database import Database
+from kiosk.store.evidence import ContractReading, append_evidence
 from sync.outbox import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -352,14 +353,32 @@ class RentalStore:
         pdf: bytes,
         signer_subject: str,
         signed_at: datetime,
+        reading: ContractReading | None = None,
     ) -> StoredContract:
-        """Store the sealed contract, close the reservation and queue the event, atomically."""
+        """Store the sealed contract and its evidence record, close the reservation and queue the event, atomically.
+
+        ``reading`` is how the customer read the contract; without it the reading time
+        and the tick times are stored as not measured. The evidence record chains the
+        contract to the branch's previous one (:mod:`kiosk.store.evidence`), and the
+        event carries its hash to headquarters.
+        """
         self.database.owner.check()
         pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        reading = reading or ContractReading()
+        acknowledged = [
+            {
+                "clause": acknowledgement.clause_id,
+                "at": acknowledgement.at.isoformat(),
+                "ticked_after_seconds": reading.ticked_after_seconds.get(acknowledgement.clause_id),
+            }
+            for acknowledgement in acknowledgements
+        ]
         with self.database.transaction() as connection:
             customer_id = self._upsert_customer(connection, identity, reservation.phone, signed_at)
             connection.execute(
-                "INSERT INTO contracts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO contracts (contract_no, verification_id, customer_id, reservation_no, template_id, "
+                " template_version, template_sha256, fields, acknowledgements, signature_strokes, pdf, pdf_sha256, "
+                " signer_subject, signed_at, reading_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.contract_number,
                     verification_id,
@@ -369,7 +388,7 @@ class RentalStore:
                     draft.template_version,
                     draft.template_sha256,
                     json.dumps(draft.fields_json(), ensure_ascii=False),
-                    json.dumps([{"clause": a.clause_id, "at": a.at.isoformat()} for a in acknowledgements]),
+                    json.dumps(acknowledged),
                     # NOTE: strokes are biometric evidence and share the store key with identity
                     # data; they should be encrypted under a separate key.
                     json.dumps(signature_strokes),
@@ -377,8 +396,10 @@ class RentalStore:
                     pdf_sha256,
                     signer_subject,
                     signed_at.isoformat(),
+                    reading.reading_seconds,
                 ),
             )
+            evidence = append_evidence(connection, branch_id, draft.contract_number)
             picked_up = connection.execute(
                 "UPDATE reservations SET status = 'picked_up' WHERE reservation_no = ? AND status = 'booked'",
                 (reservation.reservation_no,),
@@ -400,10 +421,22 @@ class RentalStore:
                         "template_sha256": draft.template_sha256,
                         "pdf_sha256": pdf_sha256,
                         "signed_at": signed_at.isoformat(),
+                        "evidence": {
+                            "sequence": evidence.sequence,
+                            "previous_hash": evidence.previous_hash,
+                            "record_hash": evidence.record_hash,
+                        },
                     },
                 ),
             )
-        log.info("contract %s stored (%d bytes, sha256 %s)", draft.contract_number, len(pdf), pdf_sha256[:12])
+        log.info(
+            "contract %s stored (%d bytes, sha256 %s), evidence record %d of branch %s",
+            draft.contract_number,
+            len(pdf),
+            pdf_sha256[:12],
+            evidence.sequence,
+            branch_id,
+        )
         return StoredContract(draft.contract_number, reservation.reservation_no, pdf, pdf_sha256, signed_at)
 
     def contract(self, contract_no: str) -> StoredContract | None:

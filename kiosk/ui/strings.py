@@ -77,6 +77,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "请仔细阅读合同，并逐条勾选需要您确认的条款。",
         "Please read the contract and tick each clause that needs your confirmation.",
     ),
+    "contract.scroll_hint": (
+        "请向下滑动，读完整份合同后方可确认。",
+        "Scroll down through the whole contract. You can confirm once you reach the end.",
+    ),
     "contract.fields": ("合同信息", "Contract details"),
     "contract.clauses": ("合同条款", "Terms"),
     "contract.must_acknowledge": ("（需确认）", "(confirmation needed)"),

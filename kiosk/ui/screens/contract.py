@@ -1,4 +1,9 @@
-"""The contract screen: the filled contract to read, one checkbox per key clause, and confirm."""
+"""The contract screen: the filled contract to read to its end, one checkbox per key clause, and confirm.
+
+The confirm button stays disabled until every part of the contract has been in view.
+The screen measures how long the contract was shown and when each key clause was
+ticked, and sends both with the ticked clauses, so that they are stored as evidence.
+"""
 
 from kiosk.checks import Outcome
 from kiosk.contracts.drafting import ContractDraft
@@ -6,10 +11,25 @@ from kiosk.contracts.formatting import format_value
 from kiosk.contracts.template import ClauseSpec, FieldSpec
 from kiosk.identity.id_number import mask_id_number
 from kiosk.messages import Message
-from kiosk.session import StageRecord
+from kiosk.session import RentalSession, StageRecord
 from kiosk.ui import session_ops, strings
 from kiosk.ui.context import KioskContext
-from kiosk.ui.qt import QCheckBox, QFrame, QGridLayout, QLabel, QScrollArea, QScroller, Qt, QVBoxLayout, QWidget
+from kiosk.ui.operations import Operation
+from kiosk.ui.qt import (
+    QCheckBox,
+    QElapsedTimer,
+    QEvent,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QObject,
+    QScrollArea,
+    QScroller,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.style import set_paragraph
 from kiosk.ui.translation import TextBindings
@@ -19,25 +39,73 @@ from kiosk.ui.translation import TextBindings
 _MASKED_SOURCES = frozenset({"identity.number", "licence.number"})
 
 
+class ReadingCoverage:
+    """The parts of a document that have been in view, as merged pixel ranges from its top."""
+
+    def __init__(self) -> None:
+        self._ranges: list[tuple[int, int]] = []
+
+    def add(self, top: int, bottom: int) -> None:
+        """Record that rows ``top`` up to ``bottom`` (exclusive) were in view."""
+        if bottom <= top:
+            return
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted([*self._ranges, (top, bottom)]):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+            else:
+                merged.append((start, end))
+        self._ranges = merged
+
+    def covers(self, height: int) -> bool:
+        """Return whether rows 0 up to ``height`` have all been in view."""
+        return bool(self._ranges) and self._ranges[0][0] <= 0 and self._ranges[0][1] >= height
+
+
+def acknowledge_with_reading(
+    session: RentalSession, clause_ids: list[str], reading_seconds: float, ticked_after_seconds: dict[str, float]
+) -> Operation:
+    """Build the operation that sends the ticked clauses and the reading data to ``session.acknowledge``."""
+    # TODO: move to kiosk.ui.session_ops.acknowledge, whose factory takes only the clause ids.
+    ids = list(clause_ids)
+    ticks = dict(ticked_after_seconds)
+    return Operation(
+        "acknowledge",
+        "busy.acknowledging",
+        lambda: session.acknowledge(ids, reading_seconds=reading_seconds, ticked_after_seconds=ticks),
+        session.session_id,
+    )
+
+
 class ContractScreen(Screen):
     """Prepares the contract on entry, shows its fields and clauses, and sends the ticked clauses.
 
     The screen does not decide which clauses are enough: it sends the ids of the ticked
     boxes to ``session.acknowledge``. After a ``retry`` outcome the screen shows the
     session's list of the clauses still to confirm.
+
+    ``read_to_end`` turns true once every part of the contract has been in view, and
+    stays true; only then is the confirm button enabled. The reading time runs from
+    the moment the contract is shown to the press of the confirm button.
     """
 
     def __init__(self, context: KioskContext) -> None:
         super().__init__(context, self._title)
         self.add_label("contract.hint")
+        self.scroll_hint = self.add_label("contract.scroll_hint", name="scrollHint")
 
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        self.scroll.verticalScrollBar().valueChanged.connect(self._note_visible_part)
         self.body.addWidget(self.scroll, 1)
 
         self.confirm_button = self.add_button("contract.confirm", self._confirm, primary=True, name="confirmButton")
         self.clause_boxes: dict[str, QCheckBox] = {}
+        self.read_to_end = False
+        self._coverage = ReadingCoverage()
+        self._shown = QElapsedTimer()
+        self._ticked_after: dict[str, float] = {}
         self._content_texts = TextBindings()
         self._content: QWidget | None = None
         self._clear_content()
@@ -73,19 +141,68 @@ class ContractScreen(Screen):
     def _confirm(self) -> None:
         self.show_notice(None)
         ticked = [clause_id for clause_id, box in self.clause_boxes.items() if box.isChecked()]
-        self.start(session_ops.acknowledge(self.session, ticked), self.handle_record)
+        # The button is enabled only after the contract was shown, so the timer runs.
+        reading_seconds = self._shown.elapsed() / 1000
+        ticks = {clause_id: self._ticked_after[clause_id] for clause_id in ticked if clause_id in self._ticked_after}
+        self.start(acknowledge_with_reading(self.session, ticked, reading_seconds, ticks), self.handle_record)
+
+    # Reading -------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # The first check of what is in view waits for the content's layout: a resize
+        # follows it for a long contract, and a layout request (checked once it has been
+        # handled) for a contract short enough to need no scrolling.
+        if watched is self._content:
+            if event.type() == QEvent.Type.Resize:
+                self._note_visible_part()
+            elif event.type() == QEvent.Type.LayoutRequest:
+                QTimer.singleShot(0, self._note_visible_part)
+        return super().eventFilter(watched, event)
+
+    def _note_visible_part(self, _value: int = 0) -> None:
+        """Add the part of the contract now in view to the coverage; enable confirm once all was in view."""
+        content = self._content
+        if content is None or self.read_to_end or not self._shown.isValid():
+            return
+        # Until its layout has run, the content keeps a stale height, which would make a
+        # long contract look fully visible. The new cards are shown, and count towards the
+        # minimum height, only once the event loop runs.
+        if content.height() < content.minimumSizeHint().height():
+            return
+
+        # NOTE: coverage is kept in pixels of the layout at the time. A language switch
+        # or a resize reflows the text, so earlier coverage then maps to it only roughly.
+        top = -content.y()
+        self._coverage.add(top, top + self.scroll.viewport().height())
+        if self._coverage.covers(content.height()):
+            self.read_to_end = True
+            self.scroll_hint.hide()
+            self.confirm_button.setEnabled(True)
+
+    def _note_tick(self, clause_id: str, checked: bool) -> None:
+        if checked and self._shown.isValid():
+            self._ticked_after[clause_id] = self._shown.elapsed() / 1000
+        else:
+            self._ticked_after.pop(clause_id, None)
 
     # Content -------------------------------------------------------------------
 
     def _clear_content(self) -> None:
         self._content_texts.clear()
         self.clause_boxes = {}
+        self.read_to_end = False
+        self._coverage = ReadingCoverage()
+        self._shown.invalidate()
+        self._ticked_after = {}
         if self._content is not None:
+            self._content.removeEventFilter(self)
             self._content.setParent(None)
             self._content.deleteLater()
         self._content = QWidget()
         self._content.setObjectName("page")
+        self._content.installEventFilter(self)
         self.scroll.setWidget(self._content)
+        self.scroll_hint.show()
         self.confirm_button.setEnabled(False)
 
     def _show_draft(self, draft: ContractDraft) -> None:
@@ -103,8 +220,8 @@ class ContractScreen(Screen):
             layout.addWidget(self._clause_card(clause, content))
         layout.addStretch(1)
 
-        self.confirm_button.setEnabled(True)
         self._content_texts.apply(self.language)
+        self._shown.start()
 
     def _subtitle(self, key: str, parent: QWidget) -> QLabel:
         label = QLabel(parent)
@@ -170,6 +287,7 @@ class ContractScreen(Screen):
             template = strings.message("contract.acknowledge")
             box_text = Message(template.zh.format(title=clause.title.zh), template.en.format(title=clause.title.en))
             self._content_texts.bind(box.setText, box_text)
+            box.toggled.connect(lambda checked, clause_id=clause.clause_id: self._note_tick(clause_id, checked))
             layout.addWidget(box, 0, Qt.AlignmentFlag.AlignLeft)
             self.clause_boxes[clause.clause_id] = box
         return card

@@ -1,0 +1,106 @@
+"""``countersign contract verify PDF``: judge the seal of a contract file as valid, modified, invalid or unsigned."""
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from countersign.config import CONFIG_NAME, load_config
+from kiosk.contracts.validation import STATUS_VALID, ContractVerification, load_trust_roots, verify_contract_pdf
+from kiosk.errors import ConfigError
+from kiosk.messages import Message
+
+log = logging.getLogger("countersign.commands.contract")
+
+# A rendered contract is well under 1 MB; anything far larger is not one of ours.
+MAX_PDF_BYTES = 64 * 1024 * 1024
+_UNREADABLE = Message("无法读取合同文件。", "The contract file could not be read.")
+_BAD_TRUST = Message("无法读取信任的根证书。", "The trusted root certificate could not be read.")
+
+
+def register(commands: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """Add ``contract verify`` to the ``countersign`` parser."""
+    contract = commands.add_parser("contract", parents=[common], help="sealed contract PDFs")
+    actions = contract.add_subparsers(dest="contract_command", required=True)
+    verify = actions.add_parser(
+        "verify",
+        parents=[common],
+        help="validate every signature and timestamp of a contract PDF and report its PAdES level",
+        description=(
+            "Status: valid, modified (signed, then changed in a way the seal does not allow), invalid "
+            "(a signature does not hold, its signer is not trusted, or the file is damaged) or unsigned. "
+            "Exit status: 0 when valid, 1 otherwise, 2 when PDF or a trust certificate cannot be read."
+        ),
+    )
+    verify.add_argument("pdf", type=Path, help="the contract PDF")
+    verify.add_argument(
+        "--trust",
+        type=Path,
+        action="append",
+        metavar="CERT.pem",
+        help="root certificate to trust (PEM or DER), repeatable; default: signing.trust_roots of --home, if it has branch.toml",
+    )
+    verify.set_defaults(handler=command_contract_verify)
+
+
+def command_contract_verify(args: argparse.Namespace) -> int:
+    trust_paths = list(args.trust or [])
+    if not trust_paths and (args.home / CONFIG_NAME).is_file():
+        trust_paths = list(load_config(args.home).trust_roots)
+    try:
+        roots = load_trust_roots(trust_paths)
+    except (OSError, ValueError) as error:
+        names = ", ".join(map(str, trust_paths))
+        raise ConfigError(f"cannot load a trust root certificate ({names}): {error}", _BAD_TRUST) from error
+
+    result = verify_contract_pdf(read_pdf(args.pdf), roots)
+    log.info(
+        "contract verify %s: %s, PAdES level %s, %d signature(s)",
+        args.pdf, result.status, result.pades_level or "none", len(result.signatures),
+    )
+
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(describe(result, trusted_roots=len(roots))))
+    return 0 if result.status == STATUS_VALID else 1
+
+
+def read_pdf(path: Path) -> bytes:
+    """Return the bytes of ``path``; raises :class:`ConfigError` when it cannot be read or is too large."""
+    try:
+        with path.open("rb") as source:
+            data = source.read(MAX_PDF_BYTES + 1)
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror}", _UNREADABLE) from error
+    if len(data) > MAX_PDF_BYTES:
+        raise ConfigError(f"{path} is larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB, too large for a contract", _UNREADABLE)
+    return data
+
+
+def _yes_no(value: bool | None) -> str:
+    return "unknown" if value is None else ("yes" if value else "no")
+
+
+def describe(result: ContractVerification, trusted_roots: int) -> list[str]:
+    """Return the lines ``contract verify`` prints without ``--json``."""
+    lines = [
+        f"status       {result.status}",
+        f"pades_level  {result.pades_level or '-'}",
+        f"whole file   {_yes_no(result.covers_whole_file)}",
+    ]
+    if result.error:
+        lines.append(f"error        {result.error}")
+    for finding in result.signatures:
+        kind = "timestamp" if finding.kind == "document_timestamp" else "signature"
+        changes = finding.modification_level or "not analysed"
+        lines.append(
+            f"{kind:<12} {finding.field_name}: {finding.signer or 'unknown signer'}; intact {_yes_no(finding.intact)}, "
+            f"trusted {_yes_no(finding.trusted)}, changes after it {changes} "
+            f"(allowed {_yes_no(finding.changes_allowed)}), level {finding.pades_level or '-'}"
+        )
+        lines.extend(f"  problem    {problem}" for problem in finding.problems)
+    lines.extend(f"problem      {problem}" for problem in result.problems)
+    if not trusted_roots and result.signatures:
+        lines.append("No trust root was given (--trust CERT.pem, or --home of the branch), so no signer can be trusted.")
+    return lines

@@ -1,0 +1,1 @@
+"""Test helpers for signing: a local certificate authority, its TSA, OCSP and CRL servers, and SoftHSM2 tokens."""

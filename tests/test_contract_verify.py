@@ -1,0 +1,258 @@
+"""Judging contract files: valid, modified, invalid, unsigned; and the ``countersign contract verify`` command."""
+
+import io
+import json
+
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import copy_into_new_writer
+
+from countersign import cli
+from kiosk.contracts.sealing import ContractSealer
+from kiosk.contracts.timestamps import ContractTimestamper
+from kiosk.contracts.validation import verify_contract_pdf
+from tests.pki.fixtures import (  # noqa: F401 - fixtures are found by name
+    SEAL_PASSPHRASE,
+    authority,
+    nss_db,
+    pdfsig,
+    pki_server,
+    rendered,
+    seal,
+    seal_pkcs12,
+    signature_png,
+    trust_roots,
+)
+
+
+@pytest.fixture(scope="module")
+def sealed(seal_pkcs12, rendered, signature_png) -> bytes:
+    return ContractSealer.from_pkcs12(seal_pkcs12, SEAL_PASSPHRASE, "北京").seal(rendered, signature_png, "test").pdf
+
+
+def _append_update(pdf: bytes, change) -> bytes:
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    change(writer)
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def _add_page_text(writer: IncrementalPdfFileWriter) -> None:
+    """Draw "PAID" on the first page through a new content stream, as a forger would."""
+    page_ref, _ = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    extra = writer.add_object(generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 100 Td (PAID) Tj ET"))
+    contents = page["/Contents"]
+    existing = list(contents) if isinstance(contents, generic.ArrayObject) else [page.raw_get("/Contents")]
+    page["/Contents"] = generic.ArrayObject(existing + [extra])
+    writer.update_container(page)
+
+
+def _add_free_text_note(writer: IncrementalPdfFileWriter) -> None:
+    """Put a FreeText annotation over the first page, which could hide or add terms."""
+    page_ref, _ = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    note = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
+            generic.NameObject("/Rect"): generic.ArrayObject([generic.FloatObject(v) for v in (100, 100, 300, 140)]),
+            generic.NameObject("/Contents"): generic.TextStringObject("Deposit waived"),
+            generic.NameObject("/DA"): generic.TextStringObject("/Helv 12 Tf 0 g"),
+        }
+    )
+    annotations = page.get("/Annots", generic.ArrayObject())
+    page["/Annots"] = generic.ArrayObject(list(annotations) + [writer.add_object(note)])
+    writer.update_container(page)
+
+
+def test_sealed_contract_is_valid(sealed, trust_roots):
+    result = verify_contract_pdf(sealed, trust_roots)
+    assert result.status == "valid"
+    assert result.pades_level == "B-B"
+    assert result.covers_whole_file
+    (finding,) = result.signatures
+    assert finding.intact and finding.valid and finding.trusted
+    assert finding.problems == ()
+    assert finding.docmdp == "FILL_FORMS"  # a certification: form filling and further signatures only
+
+
+def test_unsigned_pdf_is_unsigned(rendered, trust_roots):
+    result = verify_contract_pdf(rendered.pdf, trust_roots)
+    assert result.status == "unsigned"
+    assert result.pades_level is None
+    assert not result.covers_whole_file
+
+
+def test_changed_signed_byte_is_invalid_for_both(sealed, trust_roots, nss_db, tmp_path):
+    data = bytearray(sealed)
+    position = data.index(b"/Title")
+    data[position + 1] = ord("t")
+
+    result = verify_contract_pdf(bytes(data), trust_roots)
+    assert result.status == "invalid"
+    assert "the signed bytes no longer match the signature" in result.signatures[0].problems
+
+    output = pdfsig(bytes(data), nss_db, tmp_path)
+    assert "Signature is Valid." not in output
+    assert "Signature is Invalid." in output or "Digest Mismatch." in output
+
+
+# pyHanko 0.38's default diff policy has no annotation level and reports a new
+# annotation as OTHER, which the seal's form-filling policy does not allow either.
+@pytest.mark.parametrize("change", [_add_page_text, _add_free_text_note], ids=["page text", "annotation"])
+def test_update_after_seal_is_modified_for_both(sealed, trust_roots, nss_db, tmp_path, change):
+    changed = _append_update(sealed, change)
+
+    result = verify_contract_pdf(changed, trust_roots)
+    assert result.status == "modified", result.to_json()
+    assert not result.covers_whole_file
+    (finding,) = result.signatures
+    assert finding.intact and finding.trusted
+    assert finding.modification_level == "OTHER"
+    assert finding.changes_allowed is False
+
+    output = pdfsig(changed, nss_db, tmp_path)
+    assert "Signature is Valid." in output
+    assert "Not total document signed" in output
+
+
+def test_untrusted_signer_is_invalid(sealed):
+    result = verify_contract_pdf(sealed, [])
+    assert result.status == "invalid"
+    assert result.signatures[0].intact
+    assert "the signer's certificate does not chain to a trusted root" in result.signatures[0].problems
+
+
+def _encrypted(pdf: bytes) -> bytes:
+    writer = copy_into_new_writer(PdfFileReader(io.BytesIO(pdf)))
+    writer.encrypt("owner-secret", "user-secret")
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+@pytest.mark.parametrize(
+    "damage, expected",
+    [
+        (lambda pdf: pdf[: len(pdf) // 2], "not a readable PDF"),
+        (lambda pdf: pdf[:-7], "not a readable PDF"),
+        (lambda pdf: b"", "not a readable PDF"),
+        (lambda pdf: b"GIF89a not a contract at all", "not a readable PDF"),
+        (_encrypted, "encrypted"),
+    ],
+    ids=["truncated half", "truncated end", "empty", "not a PDF", "encrypted"],
+)
+def test_damaged_file_is_invalid_with_reason(sealed, trust_roots, damage, expected):
+    result = verify_contract_pdf(damage(sealed), trust_roots)
+    assert result.status == "invalid"
+    assert expected in result.error
+    assert result.pades_level is None
+
+
+@pytest.mark.parametrize("junk", [b"appended junk\n", bytes(range(256)) * 20], ids=["short", "long binary"])
+def test_junk_after_end_is_invalid(sealed, trust_roots, junk):
+    result = verify_contract_pdf(sealed + junk, trust_roots)
+    assert result.status == "invalid"
+    assert not result.covers_whole_file
+    assert result.problems or result.error
+
+
+def test_trailing_newlines_are_allowed(sealed, trust_roots):
+    assert verify_contract_pdf(sealed + b"\r\n\n", trust_roots).status == "valid"
+
+
+# The command line --------------------------------------------------------------
+
+
+@pytest.fixture
+def run(capsys, tmp_path):
+    """Run ``countersign`` in-process; return (status, stdout, stderr)."""
+    home = tmp_path / "no-branch"
+
+    def invoke(*arguments: str) -> tuple[int, str, str]:
+        status = cli.main(["--home", str(home), *arguments])
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return invoke
+
+
+def test_cli_valid_contract_exits_zero(run, sealed, authority, tmp_path):
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(sealed)
+
+    status, out, err = run("contract", "verify", str(path), "--trust", str(authority.root.certificate_path), "--json")
+
+    assert status == 0, err
+    payload = json.loads(out)
+    assert payload["status"] == "valid"
+    assert payload["pades_level"] == "B-B"
+    assert payload["covers_whole_file"] is True
+    assert payload["signatures"][0]["field"] == "ContractSeal"
+    assert payload["signatures"][0]["trusted"] is True
+
+
+def test_cli_b_t_contract_reports_level_in_text(run, pki_server, seal_pkcs12, rendered, signature_png, authority, tmp_path):
+    sealer = ContractSealer.from_pkcs12(seal_pkcs12, SEAL_PASSPHRASE, "北京", ContractTimestamper(pki_server.tsa_url))
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(sealer.seal(rendered, signature_png, "test").pdf)
+
+    status, out, _ = run("contract", "verify", str(path), "--trust", str(authority.root.certificate_path))
+
+    assert status == 0
+    assert "status       valid" in out
+    assert "pades_level  B-T" in out
+
+
+@pytest.mark.parametrize(
+    "content, status_text",
+    [(b"%PDF-1.7\nthis is not a pdf", "invalid"), (None, "unsigned")],
+    ids=["corrupt", "unsigned"],
+)
+def test_cli_bad_contract_exits_one(run, rendered, authority, tmp_path, content, status_text):
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(rendered.pdf if content is None else content)
+
+    status, out, err = run("contract", "verify", str(path), "--trust", str(authority.root.certificate_path), "--json")
+
+    assert status == 1
+    assert json.loads(out)["status"] == status_text
+    assert "Traceback" not in err
+
+
+def test_cli_without_trust_is_invalid_and_says_why(run, sealed, tmp_path):
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(sealed)
+
+    status, out, _ = run("contract", "verify", str(path))
+
+    assert status == 1
+    assert "status       invalid" in out
+    assert "No trust root was given" in out
+
+
+@pytest.mark.parametrize("target", ["missing.pdf", "."], ids=["missing", "directory"])
+def test_cli_unreadable_file_exits_two_in_one_line(run, tmp_path, target):
+    status, out, err = run("contract", "verify", str(tmp_path / target))
+
+    assert status == 2
+    assert out == ""
+    assert err.startswith("error: cannot read")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_cli_bad_trust_file_exits_two(run, sealed, tmp_path):
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(sealed)
+    bad_root = tmp_path / "root.pem"
+    bad_root.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+
+    status, _, err = run("contract", "verify", str(path), "--trust", str(bad_root))
+
+    assert status == 2
+    assert "cannot load a trust root certificate" in err
+    assert "Traceback" not in err
