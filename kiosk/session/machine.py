@@ -534,6 +534,8 @@ class RentalSession:
                 signer_subject=sealed.signer_subject,
                 signed_at=now,
                 reading=self.reading,
+                pades_level=sealed.pades_level,
+                pending_timestamp=sealed.timestamp_pending,
             )
         except CounterSignError as error:
             log.exception("session %s: signing failed", self.session_id)

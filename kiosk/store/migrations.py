@@ -133,6 +133,8 @@ MIGRATIONS: tuple[Migration, ...] = (
                 PRIMARY KEY (branch_id, sequence)
             )""",
             "ALTER TABLE contracts ADD COLUMN reading_seconds REAL",
+            # "B-B" or "B-T" as sealed at the branch; NULL for contracts signed before this version.
+            "ALTER TABLE contracts ADD COLUMN pades_level TEXT",
             # Contracts signed before this version have no evidence record; the archive
             # check lists them apart instead of calling them removed from the chain.
             "CREATE TABLE contracts_before_evidence (contract_no TEXT PRIMARY KEY)",

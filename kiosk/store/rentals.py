@@ -18,6 +18,7 @@ import numpy as np
 from kiosk.contracts.drafting import ContractDraft
 from kiosk.contracts.pricing import PriceList
 from kiosk.contracts.render import Acknowledgement
+from kiosk.contracts.timestamps import PendingTimestamp
 from kiosk.errors import ReservationTaken
 from kiosk.identity.id_number import mask_id_number
 from kiosk.identity.documents import Identity
@@ -354,13 +355,17 @@ class RentalStore:
         signer_subject: str,
         signed_at: datetime,
         reading: ContractReading | None = None,
+        pades_level: str = "B-B",
+        pending_timestamp: PendingTimestamp | None = None,
     ) -> StoredContract:
-        """Store the sealed contract and its evidence record, close the reservation and queue the event, atomically.
+        """Store the sealed contract and its evidence record, close the reservation and queue the events, atomically.
 
         ``reading`` is how the customer read the contract; without it the reading time
         and the tick times are stored as not measured. The evidence record chains the
         contract to the branch's previous one (:mod:`kiosk.store.evidence`), and the
-        event carries its hash to headquarters.
+        ``contract.signed`` event carries its hash to headquarters. ``pending_timestamp``,
+        set when the seal was made without the timestamp authority, queues a second event
+        in the same transaction, so that the B-T upgrade is never lost.
         """
         self.database.owner.check()
         pdf_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -378,7 +383,8 @@ class RentalStore:
             connection.execute(
                 "INSERT INTO contracts (contract_no, verification_id, customer_id, reservation_no, template_id, "
                 " template_version, template_sha256, fields, acknowledgements, signature_strokes, pdf, pdf_sha256, "
-                " signer_subject, signed_at, reading_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " signer_subject, signed_at, reading_seconds, pades_level) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     draft.contract_number,
                     verification_id,
@@ -397,6 +403,7 @@ class RentalStore:
                     signer_subject,
                     signed_at.isoformat(),
                     reading.reading_seconds,
+                    pades_level,
                 ),
             )
             evidence = append_evidence(connection, branch_id, draft.contract_number)
@@ -420,6 +427,7 @@ class RentalStore:
                         "template": f"{draft.template_id}/v{draft.template_version}",
                         "template_sha256": draft.template_sha256,
                         "pdf_sha256": pdf_sha256,
+                        "pades_level": pades_level,
                         "signed_at": signed_at.isoformat(),
                         "evidence": {
                             "sequence": evidence.sequence,
@@ -429,11 +437,22 @@ class RentalStore:
                     },
                 ),
             )
+            if pending_timestamp is not None:
+                self._append_event(
+                    connection,
+                    OutboxEvent(
+                        event_type=pending_timestamp.event_type,
+                        aggregate_id=draft.contract_number,
+                        created_at=signed_at,
+                        payload=pending_timestamp.payload(draft.contract_number),
+                    ),
+                )
         log.info(
-            "contract %s stored (%d bytes, sha256 %s), evidence record %d of branch %s",
+            "contract %s stored (%d bytes, sha256 %s, PAdES %s), evidence record %d of branch %s",
             draft.contract_number,
             len(pdf),
             pdf_sha256[:12],
+            pades_level,
             evidence.sequence,
             branch_id,
         )
