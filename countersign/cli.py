@@ -251,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     try:
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()  # here, so that a closed pipe is handled below and not at exit
+        return status
     except (CounterSignError, DeviceError) as error:
         log.error("%s failed: %s", args.command, error, extra={"console": False})
         _print_error(args, str(error), user_message(error))
@@ -260,6 +262,11 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("%s interrupted", args.command, extra={"console": False})
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (``countersign ... | head``): stop quietly, as
+        # other command-line tools do, and keep the interpreter from failing at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except Exception as error:
         log.exception("%s failed unexpectedly", args.command, extra={"console": False})
         detail = f"unexpected {type(error).__name__}: {error}; the traceback is in {args.home / 'logs' / 'countersign.log'}"

@@ -175,3 +175,16 @@ def test_check_pdf_of_missing_file_is_a_usage_error(tmp_path):
     assert result.returncode == 2
     assert "cannot read" in result.stderr
     assert not (tmp_path / "none").exists()
+
+
+def test_closed_pipe_stops_quietly(tmp_path):
+    # `countersign ... | head -c0`: the reader has gone before the command writes its answer.
+    command = [*COUNTERSIGN, "--home", str(tmp_path / "home"), "--json", "id", "check", "11010519491231002X"]
+    writer = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    writer.stdout.close()
+    stderr = writer.stderr.read().decode()
+    status = writer.wait(timeout=60)
+
+    assert "Traceback" not in stderr
+    assert "BrokenPipeError" not in stderr
+    assert status == 141
