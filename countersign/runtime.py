@@ -72,7 +72,9 @@ class BranchRuntime:
             reader, decoder = self._start_reader()
             camera = self._open_camera()
             model = self.face_model or FaceModel()
-            template = load_approved_template(config.templates_dir, config.template_id, config.template_version, config.hq_template_key)
+            template = load_approved_template(
+                config.templates_dir, config.template_id, config.template_version, config.hq_template_key, memory=store
+            )
             sealer = build_sealer(config)
             self.sealer = sealer
         except BaseException:

@@ -323,3 +323,52 @@ def test_public_key_pem_round_trip(tmp_path):
     assert loaded.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw) == key.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
+
+
+def _withdraw_at_branch(config, issued_at: datetime, withdrawn: bool) -> bytes:
+    """Write a withdrawal list signed by the demo HQ key into the branch; return its bytes."""
+    key = template_keys.load_private_key(config.home / "keys" / "hq-template-key.pem")
+    template = load_template(config.templates_dir, ID, VERSION)
+    entries = [Withdrawal(ID, VERSION, template.sha256, "法务部 张三", "押金条款需修订", issued_at.isoformat())] if withdrawn else []
+    raw = sign_withdrawal_list(entries, key, issued_at).to_bytes()
+    (config.templates_dir / WITHDRAWAL_LIST_FILE).write_bytes(raw)
+    return raw
+
+
+def _start(config, face_model) -> None:
+    with BranchRuntime(config, face_model=face_model):
+        pass
+
+
+def test_deleted_withdrawal_list_still_applies(branch_home, face_model):
+    config = load_config(branch_home)
+    _withdraw_at_branch(config, datetime(2026, 12, 1, 9, 0, tzinfo=ZONE), withdrawn=True)
+    with pytest.raises(TemplateWithdrawn):
+        _start(config, face_model)
+
+    (config.templates_dir / WITHDRAWAL_LIST_FILE).unlink()
+    with pytest.raises(TemplateWithdrawn):
+        _start(config, face_model)
+
+
+def test_older_withdrawal_list_is_ignored(branch_home, face_model, caplog):
+    config = load_config(branch_home)
+    older = _withdraw_at_branch(config, datetime(2026, 12, 1, 9, 0, tzinfo=ZONE), withdrawn=False)
+    _withdraw_at_branch(config, datetime(2026, 12, 2, 9, 0, tzinfo=ZONE), withdrawn=True)
+    with pytest.raises(TemplateWithdrawn):
+        _start(config, face_model)
+
+    (config.templates_dir / WITHDRAWAL_LIST_FILE).write_bytes(older)
+    with caplog.at_level(logging.WARNING), pytest.raises(TemplateWithdrawn):
+        _start(config, face_model)
+    assert "before the one kept in the store" in caplog.text
+
+
+def test_newer_list_can_reinstate_version(branch_home, face_model):
+    config = load_config(branch_home)
+    _withdraw_at_branch(config, datetime(2026, 12, 1, 9, 0, tzinfo=ZONE), withdrawn=True)
+    with pytest.raises(TemplateWithdrawn):
+        _start(config, face_model)
+
+    _withdraw_at_branch(config, datetime(2026, 12, 3, 9, 0, tzinfo=ZONE), withdrawn=False)
+    _start(config, face_model)

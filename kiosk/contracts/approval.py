@@ -19,7 +19,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kiosk.contracts import template_keys
 from kiosk.contracts.template import ContractTemplate, load_template, template_folder
@@ -285,6 +285,14 @@ def read_withdrawal_list(path: Path, hq_key: PublicKey) -> WithdrawalList | None
         return None
     except OSError as error:
         raise WithdrawalListInvalid(path, f"cannot be read: {error.strerror}") from error
+    return parse_withdrawal_list(raw, hq_key, path)
+
+
+def parse_withdrawal_list(raw: bytes, hq_key: PublicKey, path: Path) -> WithdrawalList:
+    """Parse and verify the bytes of a withdrawal list; ``path`` names where they came from in errors.
+
+    Raises :class:`WithdrawalListInvalid` when they are malformed or not signed by ``hq_key``.
+    """
     try:
         document = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -313,8 +321,61 @@ def read_withdrawal_list(path: Path, hq_key: PublicKey) -> WithdrawalList | None
     return withdrawal_list
 
 
-def check_approved(template: ContractTemplate, folder: Path, hq_key: PublicKey, withdrawal_list_path: Path) -> ContractTemplate:
+class WithdrawalMemory(Protocol):
+    """Where a kiosk keeps the newest withdrawal list it has accepted, out of reach of the templates folder.
+
+    The branch store implements it. Without it, deleting ``withdrawn.json`` or putting
+    back an older signed copy would bring a withdrawn version back into use.
+    """
+
+    def recall_withdrawal_list(self) -> bytes | None:
+        """Return the bytes of the newest accepted list, or ``None`` before the first."""
+
+    def remember_withdrawal_list(self, raw: bytes) -> None:
+        """Keep ``raw``, a verified list newer than the one kept so far."""
+
+
+def newest_withdrawal_list(path: Path, hq_key: PublicKey, memory: WithdrawalMemory | None) -> WithdrawalList | None:
+    """Return the newer of the list at ``path`` and the one in ``memory``, and remember it.
+
+    A list missing from ``path``, or older than the remembered one, is logged and the
+    remembered list applies instead: the file may add withdrawals but never remove them.
+    Raises :class:`WithdrawalListInvalid` when either list fails verification.
+    """
+    on_disk = read_withdrawal_list(path, hq_key)
+    remembered_raw = memory.recall_withdrawal_list() if memory is not None else None
+    remembered = parse_withdrawal_list(remembered_raw, hq_key, Path("<branch store>")) if remembered_raw else None
+
+    if remembered is None:
+        if on_disk is not None and memory is not None:
+            memory.remember_withdrawal_list(on_disk.to_bytes())
+        return on_disk
+    if on_disk is None:
+        log.warning("withdrawal list %s is missing; applying the one issued at %s kept in the store", path, remembered.issued_at)
+        return remembered
+    if datetime.fromisoformat(on_disk.issued_at) < datetime.fromisoformat(remembered.issued_at):
+        log.warning(
+            "withdrawal list %s was issued at %s, before the one kept in the store (%s); applying the newer one",
+            path,
+            on_disk.issued_at,
+            remembered.issued_at,
+        )
+        return remembered
+    if on_disk.to_bytes() != remembered_raw:
+        memory.remember_withdrawal_list(on_disk.to_bytes())
+    return on_disk
+
+
+def check_approved(
+    template: ContractTemplate,
+    folder: Path,
+    hq_key: PublicKey,
+    withdrawal_list_path: Path,
+    memory: WithdrawalMemory | None = None,
+) -> ContractTemplate:
     """Verify the approval in ``folder`` and the withdrawal list; return the template with its approval.
+
+    With ``memory``, the newest list seen so far applies (:func:`newest_withdrawal_list`).
 
     Raises a :class:`kiosk.errors.TemplateError` subclass naming the reason:
     :class:`TemplateNotApproved`, :class:`TemplateApprovalMalformed`,
@@ -333,7 +394,7 @@ def check_approved(template: ContractTemplate, folder: Path, hq_key: PublicKey, 
     approval = parse_approval(raw, template_id, version)
     verify_approval(template, approval, hq_key)
 
-    withdrawal_list = read_withdrawal_list(withdrawal_list_path, hq_key)
+    withdrawal_list = newest_withdrawal_list(withdrawal_list_path, hq_key, memory)
     withdrawal = withdrawal_list.find(template) if withdrawal_list is not None else None
     if withdrawal is not None:
         raise TemplateWithdrawn(template_id, version, withdrawal.withdrawn_at, withdrawal.reason)
@@ -341,11 +402,16 @@ def check_approved(template: ContractTemplate, folder: Path, hq_key: PublicKey, 
 
 
 def load_approved_template(
-    templates_dir: Path, template_id: str, version: str, hq_key_file: Path | None
+    templates_dir: Path,
+    template_id: str,
+    version: str,
+    hq_key_file: Path | None,
+    memory: WithdrawalMemory | None = None,
 ) -> ContractTemplate:
     """Load ``<templates_dir>/<template_id>/v<version>`` and return it only when HQ approved it.
 
-    ``hq_key_file`` is HQ's template public key (PEM) as configured for the branch.
+    ``hq_key_file`` is HQ's template public key (PEM) as configured for the branch, and
+    ``memory`` keeps the newest withdrawal list (the kiosk passes its store).
     Raises :class:`TemplateKeyUnusable` without a usable key, and otherwise the errors
     of :func:`load_template` and :func:`check_approved`. Every refusal is logged.
 
@@ -365,6 +431,7 @@ def load_approved_template(
             template_folder(templates_dir, template_id, version),
             hq_key,
             templates_dir / WITHDRAWAL_LIST_FILE,
+            memory,
         )
     except TemplateError as error:
         log.error("contract template %s v%s refused: %s", template_id, version, error)

@@ -31,6 +31,9 @@ from sync.outbox import OutboxEvent
 
 log = logging.getLogger(__name__)
 
+# The newest template withdrawal list the branch accepted (kiosk.contracts.approval.WithdrawalMemory).
+_WITHDRAWAL_LIST_KEY = "template_withdrawal_list"
+
 
 @dataclass(frozen=True)
 class Consent:
@@ -548,6 +551,23 @@ class RentalStore:
             "INSERT INTO outbox (event_id, event_type, aggregate_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
             (event.event_id, event.event_type, event.aggregate_id, event.payload_json(), event.created_at.isoformat()),
         )
+
+    def recall_withdrawal_list(self) -> bytes | None:
+        """Return the newest template withdrawal list accepted at this branch, or ``None``."""
+        self.database.owner.check()
+        row = self.database.connection.execute(
+            "SELECT value FROM store_meta WHERE name = ?", (_WITHDRAWAL_LIST_KEY,)
+        ).fetchone()
+        return bytes(row[0]) if row is not None else None
+
+    def remember_withdrawal_list(self, raw: bytes) -> None:
+        """Keep ``raw``, a verified withdrawal list newer than the one kept so far."""
+        self.database.owner.check()
+        with self.database.transaction() as connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO store_meta (name, value) VALUES (?, ?)", (_WITHDRAWAL_LIST_KEY, raw)
+            )
+        log.info("template withdrawal list kept in the store (%d bytes)", len(raw))
 
     def pending_events(self, limit: int = 100) -> list[OutboxEvent]:
         """Return up to ``limit`` unsent events, oldest first."""
