@@ -41,14 +41,6 @@ from kiosk.store.rentals import RentalStore  # noqa: E402
 
 CONTRACTS_PER_DAY = 100
 
-# The command runs through cli.main with the archive module registered, as the
-# COMMAND_MODULES entry in countersign/cli.py does once it lists it.
-RUN_CLI = (
-    "import sys; from countersign import cli; from countersign.commands import archive; "
-    "cli.COMMAND_MODULES.count(archive) or cli.COMMAND_MODULES.append(archive); "
-    "sys.exit(cli.main(sys.argv[1:]))"
-)
-
 
 def sign_one_contract(home: Path):
     """Run one demo session and return it, signed, with its branch id."""
@@ -104,7 +96,7 @@ def run_verify(home: Path, output: Path) -> tuple[int, float, int]:
     started = time.perf_counter()
     with output.open("w") as stdout:
         child = subprocess.Popen(
-            [sys.executable, "-c", RUN_CLI, "archive", "verify", "--json", "--home", str(home)],
+            [sys.executable, "-m", "countersign", "archive", "verify", "--json", "--home", str(home)],
             stdout=stdout,
             cwd=REPOSITORY,
         )
