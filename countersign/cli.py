@@ -172,8 +172,9 @@ def command_check_pdf(args: argparse.Namespace) -> int:
     try:
         reports = validate_sealed_pdf(pdf, roots)
     except SealInvalid as error:
-        log.warning("check-pdf %s: invalid: %s", args.pdf, error)
-        _emit(args, {"ok": False, "error": str(error)}, [f"invalid: {error}"])
+        log.warning("check-pdf %s: invalid (%s): %s", args.pdf, error.code, error)
+        payload = {"ok": False, "reason": error.code, "error": str(error), "message": error.message.to_json()}
+        _emit(args, payload, [f"invalid ({error.code}): {error}", error.message.bilingual()])
         return 1
 
     ok = all(report.ok for report in reports)
@@ -184,9 +185,15 @@ def command_check_pdf(args: argparse.Namespace) -> int:
         f"whole file {'yes' if report.covers_whole_file else 'no'}"
         for report in reports
     ]
+    file_problems = reports[0].file_problems
+    for problem in file_problems:
+        log.warning("check-pdf %s: %s: %s", args.pdf, problem.code, problem.detail)
+        lines.append(f"problem ({problem.code}): {problem.detail}")
+        lines.append(problem.message.bilingual())
     if not roots:
         lines.append("No trust root was given (--trust-root CERT, or --home of the branch), so no signer can be trusted.")
-    _emit(args, {"ok": ok, "signatures": [report.to_json() for report in reports]}, lines)
+    payload = {"ok": ok, "signatures": [report.to_json() for report in reports], "problems": [p.to_json() for p in file_problems]}
+    _emit(args, payload, lines)
     return 0 if ok else 1
 
 
@@ -243,8 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        # check-pdf on a machine without a branch logs to the terminal only, and creates nothing.
-        log_dir = None if args.command == "check-pdf" and not args.home.is_dir() else args.home / "logs"
+        # Checking a PDF or a template on a machine without a branch logs to the terminal
+        # only, and creates nothing.
+        file_tool = args.command in ("check-pdf", "contract", "template")
+        log_dir = None if file_tool and not args.home.is_dir() else args.home / "logs"
         configure_logging(log_dir, verbose=args.verbose)
     except OSError as error:
         print(f"error: cannot create the log folder in {args.home}: {error.strerror}", file=sys.stderr)
@@ -275,8 +284,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_error(args: argparse.Namespace, detail: str, message: Message) -> None:
-    """Print the technical detail for IT; the customer sentence goes into --json output only."""
+    """Print the sentence for people in Chinese and the technical detail for IT in English.
+
+    With --json both go into one object on stdout, with the sentence in both languages.
+    """
     if args.json:
         print(json.dumps({"error": detail, "message": message.to_json()}, ensure_ascii=False))
     else:
+        print(f"错误：{message.zh}", file=sys.stderr)
         print(f"error: {detail}", file=sys.stderr)

@@ -136,6 +136,7 @@ def test_configuration_errors_are_one_line_no_traceback(demo_run, faces_dir, tmp
     result = _run("demo", home=copy, faces=faces_dir)
     assert result.returncode == 2
     assert message in result.stderr
+    assert result.stderr.startswith("错误：")
     assert "Traceback" not in result.stderr
     assert message in (copy / "logs" / "countersign.log").read_text()
 
@@ -188,3 +189,14 @@ def test_closed_pipe_stops_quietly(tmp_path):
     assert "Traceback" not in stderr
     assert "BrokenPipeError" not in stderr
     assert status == 141
+
+
+def test_pdf_check_without_branch_creates_nothing(demo_run, faces_dir, tmp_path):
+    home, result = demo_run
+    pdf = json.loads(result.stdout)["contract_pdf"]
+    absent = tmp_path / "no-branch"
+
+    checked = _run("contract", "verify", pdf, home=absent, faces=faces_dir)
+
+    assert checked.returncode == 1  # no trust root without a branch
+    assert not absent.exists()

@@ -434,7 +434,8 @@ def load_approved_template(
             memory,
         )
     except TemplateError as error:
-        log.error("contract template %s v%s refused: %s", template_id, version, error)
+        # The caller reports the raised error, so the terminal shows it once.
+        log.error("contract template %s v%s refused: %s", template_id, version, error, extra={"console": False})
         raise
 
     assert approved.approval is not None
