@@ -1,4 +1,4 @@
-"""Sealing a rendered contract with the branch's company signature, PAdES B-T when a TSA answers, else B-B.
+"""Sealing a rendered contract with the branch's company signature, PAdES B-T when a TSA responds, else B-B.
 
 The sealer wraps a pyHanko ``Signer`` opened from a PKCS#12 file or a PKCS#11 token
 (:mod:`kiosk.contracts.signers`). The seal is a certification signature that allows
@@ -7,7 +7,7 @@ visible appearance of the seal's field, so the seal covers it with everything el
 
 With a timestamp authority configured, the seal carries a signature timestamp (B-T).
 When the TSA fails within its budget, the contract is sealed B-B without waiting
-longer, and :attr:`SealedContract.timestamp_pending` says that a document timestamp
+longer, and :attr:`SealedContract.timestamp_pending` marks that a document timestamp
 must be added later (see :mod:`kiosk.contracts.timestamps`).
 
 NOTE: the customer has no signing key of their own yet, so the only digital signature
@@ -23,8 +23,10 @@ from pathlib import Path
 from PIL import Image
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+from pyhanko.sign.general import SigningError
 from pyhanko.stamp import StaticStampStyle
 
 from kiosk.contracts.render import RenderedContract
@@ -61,6 +63,10 @@ class ContractSealer:
         self.location = location
         self.timestamper = timestamper
         self._key = key
+        # Space for the CMS object, in hex digits, learnt from the first seal of each
+        # level: pyHanko otherwise builds a throwaway signature (and, for B-T, fetches
+        # a throwaway timestamp) to size it on every seal.
+        self._reserved: dict[str, int] = {}
 
     @classmethod
     def from_pkcs12(
@@ -87,7 +93,7 @@ class ContractSealer:
     def seal(self, rendered: RenderedContract, signature_png: bytes, reason: str) -> SealedContract:
         """Add the visible signature field with the handwriting and sign the whole file.
 
-        Returns B-T when the TSA answered within its budget. Otherwise returns B-B with
+        Returns B-T when the TSA responded within its budget. Otherwise returns B-B with
         ``timestamp_pending`` set, and logs one warning naming the TSA and the failure.
         Raises :class:`SealingError` when the contract cannot be sealed at all.
         """
@@ -98,22 +104,35 @@ class ContractSealer:
             raise SealingError(f"the signature image cannot be read: {error}") from error
 
         if self.timestamper is None:
-            pdf = self._sign(rendered, handwriting, reason, timestamper=None)
+            pdf = self._sign_sized(rendered, handwriting, reason, timestamper=None, level="B-B")
             return SealedContract(pdf, self.signer_subject, "B-B")
 
         try:
             with self.timestamper.budget():
-                pdf = self._sign(rendered, handwriting, reason, timestamper=self.timestamper)
+                pdf = self._sign_sized(rendered, handwriting, reason, timestamper=self.timestamper, level="B-T")
             return SealedContract(pdf, self.signer_subject, "B-T")
         except TimestampUnavailable as error:
             failure = str(error)
 
         log.warning("contract sealed PAdES B-B without a timestamp, upgrade queued: %s", failure)
-        pdf = self._sign(rendered, handwriting, reason, timestamper=None)
+        pdf = self._sign_sized(rendered, handwriting, reason, timestamper=None, level="B-B")
         pending = PendingTimestamp.for_pdf(pdf, self.timestamper.tsa_url, failure, datetime.now(timezone.utc))
         return SealedContract(pdf, self.signer_subject, "B-B", pending)
 
-    def _sign(self, rendered: RenderedContract, handwriting: Image.Image, reason: str, timestamper) -> bytes:
+    def _sign_sized(self, rendered: RenderedContract, handwriting: Image.Image, reason: str, timestamper, level: str) -> bytes:
+        """Sign with the space learnt for ``level``; learn it on the first seal, and again if it was too small."""
+        reserved = self._reserved.get(level)
+        if reserved is not None:
+            try:
+                return self._sign(rendered, handwriting, reason, timestamper, reserved)
+            except _ReservationTooSmall:
+                log.warning("the %s signature outgrew the %d hex digits kept for it; sizing it again", level, reserved)
+
+        pdf = self._sign(rendered, handwriting, reason, timestamper, None)
+        self._reserved[level] = _reserved_hex_digits(pdf)
+        return pdf
+
+    def _sign(self, rendered: RenderedContract, handwriting: Image.Image, reason: str, timestamper, reserved: int | None) -> bytes:
         try:
             writer = IncrementalPdfFileWriter(io.BytesIO(rendered.pdf))
             fields.append_signature_field(
@@ -136,16 +155,32 @@ class ContractSealer:
             style = StaticStampStyle(background=PdfImage(handwriting), border_width=0, background_opacity=1.0)
             output = io.BytesIO()
             pdf_signer = signers.PdfSigner(metadata, signer=self.signer, stamp_style=style, timestamper=timestamper)
-            pdf_signer.sign_pdf(writer, output=output)
+            pdf_signer.sign_pdf(writer, output=output, bytes_reserved=reserved)
         except (SealingError, TimestampUnavailable):
             raise
         except Exception as error:  # pyHanko raises many unrelated types; all mean "not sealed"
             timestamp_failure = _timestamp_failure(error)
             if timestamp_failure is not None:
                 raise timestamp_failure from error
+            if reserved is not None and isinstance(error, SigningError) and "larger than expected" in str(error):
+                raise _ReservationTooSmall() from error
             log.exception("sealing failed")
             raise SealingError(f"sealing failed: {error}") from error
         return output.getvalue()
+
+
+class _ReservationTooSmall(Exception):
+    """The CMS object did not fit the space kept from an earlier seal."""
+
+
+def _reserved_hex_digits(pdf: bytes) -> int:
+    """Return the size of the last signature's /Contents in ``pdf``, in hex digits.
+
+    The /ByteRange leaves out exactly the hex string, with its two angle brackets.
+    """
+    signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[-1]
+    _, first_length, second_start, _ = signature.byte_range
+    return second_start - first_length - 2
 
 
 def _timestamp_failure(error: BaseException) -> TimestampUnavailable | None:
