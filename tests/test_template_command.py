@@ -117,6 +117,16 @@ def test_diff_of_same_declarations_exits_zero(run, tmp_path):
     assert payload["old"]["sha256"] != payload["new"]["sha256"]
 
 
+def test_diff_names_formatting_only_change(run, tmp_path):
+    reformatted = tmp_path / "reformatted.json"
+    reformatted.write_text(json.dumps(json.loads((SHIPPED / "template.json").read_text(encoding="utf-8"))), encoding="utf-8")
+    status, out, _ = run("template", "diff", str(SHIPPED), str(reformatted))
+
+    assert status == 0
+    assert "differ in formatting only" in out
+    assert "needs its own approval" in out
+
+
 def test_diff_of_malformed_template_exits_two(run, tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text("{", encoding="utf-8")
@@ -172,6 +182,21 @@ def test_approve_refuses_changed_content_of_approved_version(run, tmp_path):
     status, _, err = run("template", "approve", str(folder), "--key", str(private), "--reviewer", "r")
     assert status == 2
     assert "an approved version is frozen" in err
+
+
+def test_second_approval_keeps_first(run, tmp_path):
+    folder = _copy_shipped(tmp_path)
+    private, _ = _key_pair(tmp_path)
+    assert run("template", "approve", str(folder), "--key", str(private), "--reviewer", "法务部 李四")[0] == 0
+    first = (folder / "approval.json").read_bytes()
+
+    status, out, _ = run("template", "approve", "--json", str(folder), "--key", str(private), "--reviewer", "法务部 王五")
+    payload = json.loads(out)
+
+    assert status == 0
+    assert payload["already_approved"] is True
+    assert payload["reviewer"] == "法务部 李四"
+    assert (folder / "approval.json").read_bytes() == first
 
 
 def test_verify_reports_altered_template(run, tmp_path):

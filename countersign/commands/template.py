@@ -144,6 +144,19 @@ def command_approve(args: argparse.Namespace) -> int:
                 f"(SHA-256 {existing.sha256[:16]}…, the file now has {template.sha256[:16]}…); "
                 "an approved version is frozen, so put the changes in a new version folder"
             )
+        # The first approval records who approved and when; a second one would replace it.
+        log.info("template %s v%s already approved by %s; approval kept", template.template_id, template.version, existing.reviewer)
+        payload = {"approval": str(approval_path), "already_approved": True, **existing.to_json()}
+        del payload["signature"], payload["purpose"]
+        _emit(
+            args,
+            payload,
+            [
+                f"already approved  {template.template_id} v{template.version} by {existing.reviewer} at {existing.approved_at}",
+                f"kept              {approval_path} (remove it first to approve again, for example with a new HQ key)",
+            ],
+        )
+        return 0
     if (folder.parent.name, folder.name) != (template.template_id, f"v{template.version}"):
         print(
             f"note: kiosks look for this version in <templates>/{template.template_id}/v{template.version}/, not in {folder}",

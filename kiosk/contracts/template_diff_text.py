@@ -160,6 +160,9 @@ def describe_diff(diff: TemplateDiff, width: int = 100) -> list[str]:
     ]
     if diff.identical:
         lines.append("no differences in fields, clauses, layout or title")
+        if old.sha256 != new.sha256:
+            # Kiosks check the file's hash, so a change in formatting alone still needs an approval.
+            lines.append("the files differ in formatting only (whitespace, key order); the SHA-256 differs, so the new file needs its own approval")
         return lines
 
     if diff.title is not None:
