@@ -124,6 +124,23 @@ class FontMissing(SealingError):
     """No font with Chinese glyphs was found for the contract PDF."""
 
 
+class SealInvalid(CounterSignError):
+    """A contract PDF has no seal, or was rejected before its seal was checked.
+
+    ``code`` names the reason: "unsigned", or a code of
+    :mod:`kiosk.contracts.pdf_intake` such as "encrypted" or "broken_xref".
+    """
+
+    message = Message(
+        "合同文件没有可核验的签章，请提供合同的原始 PDF 文件。",
+        "The contract file has no seal that can be verified. Please provide the original contract PDF.",
+    )
+
+    def __init__(self, detail: str, code: str = "unsigned", message: Message | None = None) -> None:
+        super().__init__(detail, message)
+        self.code = code
+
+
 class SignatureRejected(CounterSignError):
     message = Message("签名无法识别，请重新签名。", "The signature could not be recognised. Please sign again.")
 

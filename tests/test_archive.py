@@ -126,6 +126,38 @@ def test_pdf_replaced_by_other_file_is_named(archive):
     assert (target, "stored PDF is not a PDF: it does not start with %PDF-") in problems
 
 
+def _point_startxref_early(pdf: bytes) -> bytes:
+    marker = pdf.rindex(b"startxref")
+    start = int(pdf[marker:].split()[1])
+    return pdf[:marker] + b"startxref\n%d\n%%%%EOF\n" % (start - 40)
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        (lambda pdf: pdf + b"appended junk\n", "stored PDF damaged (trailing_data): "),
+        (_point_startxref_early, "stored PDF has no usable seal (broken_xref): "),
+        (lambda pdf: pdf[: len(pdf) // 2], "stored PDF has no usable seal (truncated): "),
+    ],
+    ids=["trailing data", "broken xref", "truncated"],
+)
+def test_damaged_stored_pdf_names_reason(archive, damage, expected):
+    home, numbers = archive
+    target = numbers[2]
+
+    def damage_pdf(connection) -> None:
+        pdf = bytes(connection.execute("SELECT pdf FROM contracts WHERE contract_no = ?", (target,)).fetchone()[0])
+        connection.execute("UPDATE contracts SET pdf = ? WHERE contract_no = ?", (damage(pdf), target))
+
+    tamper(home, damage_pdf)
+    problems = problems_of(home)
+    assert named(problems) == {target}
+    texts = [text for _, text in problems]
+    assert "PDF altered: its SHA-256 differs from the evidence record" in texts
+    assert [text for text in texts if text.startswith(expected)], texts
+    assert not [text for text in texts if "cannot be validated" in text], texts
+
+
 @pytest.mark.parametrize(
     ("statement", "part"),
     [

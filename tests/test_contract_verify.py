@@ -10,6 +10,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 
 from countersign import cli
+from kiosk.contracts.pdf_intake import MESSAGES
 from kiosk.contracts.sealing import ContractSealer
 from kiosk.contracts.timestamps import ContractTimestamper
 from kiosk.contracts.validation import verify_contract_pdf
@@ -136,21 +137,23 @@ def _encrypted(pdf: bytes) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "damage, expected",
+    "damage, code",
     [
-        (lambda pdf: pdf[: len(pdf) // 2], "not a readable PDF"),
-        (lambda pdf: pdf[:-7], "not a readable PDF"),
-        (lambda pdf: b"", "not a readable PDF"),
-        (lambda pdf: b"GIF89a not a contract at all", "not a readable PDF"),
+        (lambda pdf: pdf[: len(pdf) // 2], "truncated"),
+        (lambda pdf: pdf[:-7], "truncated"),
+        (lambda pdf: b"", "not_pdf"),
+        (lambda pdf: b"GIF89a not a contract at all", "not_pdf"),
         (_encrypted, "encrypted"),
     ],
     ids=["truncated half", "truncated end", "empty", "not a PDF", "encrypted"],
 )
-def test_damaged_file_is_invalid_with_reason(sealed, trust_roots, damage, expected):
+def test_damaged_file_is_invalid_with_reason(sealed, trust_roots, damage, code):
     result = verify_contract_pdf(damage(sealed), trust_roots)
     assert result.status == "invalid"
-    assert expected in result.error
+    assert result.error.startswith(f"{code}: ")
+    assert [reason.code for reason in result.reasons] == [code]
     assert result.pades_level is None
+    assert result.signatures == ()
 
 
 @pytest.mark.parametrize("junk", [b"appended junk\n", bytes(range(256)) * 20], ids=["short", "long binary"])
@@ -158,7 +161,10 @@ def test_junk_after_end_is_invalid(sealed, trust_roots, junk):
     result = verify_contract_pdf(sealed + junk, trust_roots)
     assert result.status == "invalid"
     assert not result.covers_whole_file
-    assert result.problems or result.error
+    assert [reason.code for reason in result.reasons] == ["trailing_data"]
+    assert result.problems[0].startswith("trailing_data: ")
+    assert result.signatures[0].intact
+    assert result.signatures[0].covers_whole_file is False
 
 
 def test_trailing_newlines_are_allowed(sealed, trust_roots):
@@ -224,6 +230,72 @@ def test_cli_bad_contract_exits_one(run, rendered, authority, tmp_path, content,
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "damage, code",
+    [(_encrypted, "encrypted"), (lambda pdf: pdf + b"appended junk\n", "trailing_data")],
+    ids=["encrypted", "trailing data"],
+)
+def test_cli_damaged_contract_names_reason(run, sealed, authority, tmp_path, damage, code):
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(damage(sealed))
+    trust = ("--trust", str(authority.root.certificate_path))
+
+    status, out, err = run("contract", "verify", str(path), *trust, "--json")
+    assert status == 1
+    payload = json.loads(out)
+    assert payload["status"] == "invalid"
+    assert payload["covers_whole_file"] is False
+    assert [reason["code"] for reason in payload["reasons"]] == [code]
+    assert payload["reasons"][0]["message"]["en"]
+    assert "Traceback" not in err
+
+    status, out, err = run("contract", "verify", str(path), *trust)
+    assert status == 1
+    assert f"reason       {code}: " in out
+    assert MESSAGES[code].bilingual() in out
+    assert "Traceback" not in err
+
+
+def test_cli_check_pdf_names_rejection(run, sealed, authority, tmp_path):
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(_encrypted(sealed))
+
+    status, out, err = run("check-pdf", str(path), "--trust-root", str(authority.root.certificate_path), "--json")
+
+    assert status == 1
+    payload = json.loads(out)
+    assert payload["ok"] is False
+    assert payload["reason"] == "encrypted"
+    assert payload["message"] == MESSAGES["encrypted"].to_json()
+    assert "Traceback" not in err
+
+
+def test_cli_check_pdf_flags_trailing_data(run, sealed, authority, tmp_path):
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(sealed + b"appended junk\n")
+
+    status, out, _ = run("check-pdf", str(path), "--trust-root", str(authority.root.certificate_path), "--json")
+
+    assert status == 1
+    payload = json.loads(out)
+    assert payload["ok"] is False
+    assert [problem["code"] for problem in payload["problems"]] == ["trailing_data"]
+    assert payload["signatures"][0]["intact"] is True
+    assert payload["signatures"][0]["covers_whole_file"] is False
+
+
+def test_cli_check_pdf_own_contract_ok(run, sealed, authority, tmp_path):
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(sealed)
+
+    status, out, _ = run("check-pdf", str(path), "--trust-root", str(authority.root.certificate_path), "--json")
+
+    assert status == 0
+    payload = json.loads(out)
+    assert payload["ok"] is True
+    assert payload["problems"] == []
+
+
 def test_cli_without_trust_is_invalid_and_says_why(run, sealed, tmp_path):
     path = tmp_path / "contract.pdf"
     path.write_bytes(sealed)
@@ -236,13 +308,14 @@ def test_cli_without_trust_is_invalid_and_says_why(run, sealed, tmp_path):
 
 
 @pytest.mark.parametrize("target", ["missing.pdf", "."], ids=["missing", "directory"])
-def test_cli_unreadable_file_exits_two_in_one_line(run, tmp_path, target):
+def test_cli_unreadable_file_exits_two_in_two_lines(run, tmp_path, target):
     status, out, err = run("contract", "verify", str(tmp_path / target))
 
     assert status == 2
     assert out == ""
-    assert err.startswith("error: cannot read")
-    assert len(err.strip().splitlines()) == 1
+    chinese, english = err.strip().splitlines()
+    assert chinese == "错误：无法读取合同文件。"
+    assert english.startswith("error: cannot read")
 
 
 def test_cli_bad_trust_file_exits_two(run, sealed, tmp_path):

@@ -29,6 +29,8 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         description=(
             "Status: valid, modified (signed, then changed in a way the seal does not allow), invalid "
             "(a signature does not hold, its signer is not trusted, or the file is damaged) or unsigned. "
+            "A damaged file is named by a reason code: not_pdf, truncated, encrypted, permission_restricted, "
+            "broken_xref, hybrid_xref, orphaned_generation, trailing_data or unreadable. "
             "Exit status: 0 when valid, 1 otherwise, 2 when PDF or a trust certificate cannot be read."
         ),
     )
@@ -89,8 +91,9 @@ def describe(result: ContractVerification, trusted_roots: int) -> list[str]:
         f"pades_level  {result.pades_level or '-'}",
         f"whole file   {_yes_no(result.covers_whole_file)}",
     ]
-    if result.error:
-        lines.append(f"error        {result.error}")
+    for reason in result.reasons:
+        lines.append(f"reason       {reason.code}: {reason.detail}")
+        lines.append(f"             {reason.message.bilingual()}")
     for finding in result.signatures:
         kind = "timestamp" if finding.kind == "document_timestamp" else "signature"
         changes = finding.modification_level or "not analysed"
@@ -100,7 +103,6 @@ def describe(result: ContractVerification, trusted_roots: int) -> list[str]:
             f"(allowed {_yes_no(finding.changes_allowed)}), level {finding.pades_level or '-'}"
         )
         lines.extend(f"  problem    {problem}" for problem in finding.problems)
-    lines.extend(f"problem      {problem}" for problem in result.problems)
     if not trusted_roots and result.signatures:
         lines.append("No trust root was given (--trust CERT.pem, or --home of the branch), so no signer can be trusted.")
     return lines

@@ -2,21 +2,24 @@
 
 :func:`verify_contract_pdf` judges a whole file: "valid", "modified" (the signatures
 hold, but the file was changed afterwards in a way their modification policy does not
-allow), "invalid" (a signature or timestamp does not hold) or "unsigned". It also
-reports the PAdES level of the contract seal. :func:`validate_sealed_pdf` is the older
-per-signature check behind ``countersign check-pdf``.
+allow), "invalid" (a signature or timestamp does not hold, or the file is damaged) or
+"unsigned". It also reports the PAdES level of the contract seal.
+:func:`validate_sealed_pdf` is the older per-signature check behind ``countersign
+check-pdf`` and the archive check. Both pass the bytes through
+:func:`kiosk.contracts.pdf_intake.inspect_pdf` first, so damaged files are rejected
+with a named reason before pyHanko parses them.
 """
 
 import io
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
-from pyhanko.pdf_utils.misc import PdfError, PdfReadError
+from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import (
@@ -29,6 +32,19 @@ from pyhanko.sign.validation.errors import SignatureValidationError, ValidationI
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from kiosk.contracts.pdf_intake import UNREADABLE, IntakeProblem, inspect_pdf
+from kiosk.errors import SealInvalid
+
+__all__ = [
+    "ContractVerification",
+    "SealInvalid",
+    "SealReport",
+    "SignatureFinding",
+    "load_trust_roots",
+    "validate_sealed_pdf",
+    "verify_contract_pdf",
+]
+
 log = logging.getLogger(__name__)
 
 STATUS_VALID = "valid"
@@ -38,10 +54,17 @@ STATUS_UNSIGNED = "unsigned"
 
 PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
+# Exceptions that pyHanko 0.38 raises while parsing a damaged file that passed the intake checks.
+_READ_ERRORS = (PdfError, ValueError, KeyError, TypeError, IndexError, AssertionError, NotImplementedError)
+
 
 @dataclass(frozen=True)
 class SealReport:
-    """Validation result for one signature of a contract."""
+    """Validation result for one signature of a contract.
+
+    ``file_problems`` are the intake findings that did not stop validation (trailing
+    data); the same tuple is attached to every signature of the file.
+    """
 
     field_name: str
     signer: str
@@ -50,6 +73,7 @@ class SealReport:
     trusted: bool
     covers_whole_file: bool
     summary: str
+    file_problems: tuple[IntakeProblem, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -67,10 +91,6 @@ class SealReport:
         }
 
 
-class SealInvalid(Exception):
-    """The PDF has no signature or is not a readable PDF."""
-
-
 def load_trust_roots(paths: list[Path]) -> list[asn1_x509.Certificate]:
     """Load PEM or DER certificates to trust as roots."""
     roots = []
@@ -83,12 +103,25 @@ def load_trust_roots(paths: list[Path]) -> list[asn1_x509.Certificate]:
 
 
 def validate_sealed_pdf(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) -> list[SealReport]:
-    """Validate every signature in ``pdf``; raises :class:`SealInvalid` when there is none."""
+    """Validate every signature in ``pdf``.
+
+    Raises :class:`SealInvalid` when the intake checks reject the file, pyHanko cannot
+    read it, or it has no signature. The error's ``code`` names the reason, and it is
+    "unsigned" for a readable file without a signature. A file with trailing data is validated
+    without it, and no report then claims to cover the whole file.
+    """
+    intake = inspect_pdf(pdf)
+    rejection = intake.rejection
+    if rejection is not None:
+        log.warning("seal check: PDF rejected: %s: %s", rejection.code, rejection.detail)
+        raise SealInvalid(rejection.detail, rejection.code, rejection.message)
     try:
-        reader = PdfFileReader(io.BytesIO(pdf))
+        reader = PdfFileReader(io.BytesIO(intake.pdf))
         signatures = reader.embedded_signatures
-    except (PdfReadError, ValueError, KeyError) as error:
-        raise SealInvalid(f"not a readable PDF: {error}") from error
+    except _READ_ERRORS as error:
+        log.warning("seal check: PDF unreadable: %s: %s", type(error).__name__, error)
+        problem = _unreadable_problem(error)
+        raise SealInvalid(problem.detail, problem.code, problem.message) from error
     if not signatures:
         raise SealInvalid("the PDF has no signature")
 
@@ -103,8 +136,9 @@ def validate_sealed_pdf(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
                 intact=status.intact,
                 valid=status.valid,
                 trusted=status.trusted,
-                covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+                covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE and not intake.problems,
                 summary=status.summary(),
+                file_problems=intake.problems,
             )
         )
     return reports
@@ -161,8 +195,11 @@ class ContractVerification:
     ``pades_level`` is the level of the first PAdES signature (the contract seal).
     ``covers_whole_file`` is true when the newest signature or document timestamp
     covers every byte of the file, so nothing was appended after it. It is false for
-    B-LT and B-LTA files, whose last update adds validation data only. ``error``
-    explains an "invalid" file that could not be read as a PDF.
+    B-LT and B-LTA files, whose last update adds validation data only, and for every
+    file with trailing data. ``reasons`` names each structural problem with a stable
+    code (see :mod:`kiosk.contracts.pdf_intake`), and ``problems`` repeats them as
+    "code: detail" lines. ``error`` explains an "invalid" file that was rejected before
+    its signatures were validated.
     """
 
     status: str
@@ -171,6 +208,12 @@ class ContractVerification:
     signatures: tuple[SignatureFinding, ...] = ()
     problems: tuple[str, ...] = field(default=())
     error: str | None = None
+    reasons: tuple[IntakeProblem, ...] = ()
+
+    @property
+    def rejected(self) -> bool:
+        """Return whether the file was rejected before any signature was validated."""
+        return any(reason.rejected for reason in self.reasons)
 
     def to_json(self) -> dict:
         payload = {
@@ -179,6 +222,7 @@ class ContractVerification:
             "pades_level": self.pades_level,
             "covers_whole_file": self.covers_whole_file,
             "problems": list(self.problems),
+            "reasons": [reason.to_json() for reason in self.reasons],
         }
         if self.error is not None:
             payload["error"] = self.error
@@ -188,32 +232,36 @@ class ContractVerification:
 def verify_contract_pdf(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) -> ContractVerification:
     """Validate every signature and document timestamp of ``pdf`` and judge the file.
 
-    Never raises for bad input: a file that is not a readable PDF, is encrypted or has
-    bytes appended after its last update is "invalid" with the reason in ``error`` or
-    ``problems``. A signer is trusted only through ``trust_roots``. Revocation data is
-    taken from the file's DSS only, so nothing is fetched from the network.
+    Never raises for bad input. A file that the intake checks reject (not a PDF,
+    truncated, encrypted, broken or hybrid cross-references, orphaned generations) or
+    that pyHanko cannot read is "invalid" with no signatures, its codes in ``reasons``
+    and the first rejection in ``error``. A file with bytes appended after its last
+    update is validated without them and is "invalid", never covering the whole file.
+    A signer is trusted only through ``trust_roots``. Revocation data is taken from
+    the file's DSS only, so nothing is fetched from the network.
     """
+    intake = inspect_pdf(pdf)
+    if intake.rejection is not None:
+        return _rejected(intake.problems)
+    for problem in intake.problems:
+        log.warning("contract PDF damaged, validated without the damage: %s: %s", problem.code, problem.detail)
     try:
-        reader = PdfFileReader(io.BytesIO(pdf))
-        if reader.encrypted:
-            return _unreadable("the PDF is encrypted; sealed contracts are never encrypted, so it cannot be checked")
+        reader = PdfFileReader(io.BytesIO(intake.pdf))
         signatures = list(reader.embedded_signatures)
-    except (PdfError, ValueError, KeyError, TypeError) as error:
-        return _unreadable(f"not a readable PDF: {error}")
+    except _READ_ERRORS as error:
+        return _rejected(intake.problems + (_unreadable_problem(error),))
     if not signatures:
-        return ContractVerification(STATUS_UNSIGNED, None, False)
+        return ContractVerification(STATUS_UNSIGNED, None, False, problems=_problem_lines(intake.problems), reasons=intake.problems)
 
     context = _validation_context(reader, trust_roots)
     timestamp_revisions = [s.signed_revision for s in signatures if s.sig_object_type == "/DocTimeStamp"]
     findings = tuple(_check(reader, signature, context, timestamp_revisions) for signature in signatures)
+    if intake.problems:
+        # The signatures were checked without the trailing data, and none of them covers it.
+        findings = tuple(replace(finding, covers_whole_file=False) for finding in findings)
 
-    file_problems = []
     newest = max(signatures, key=lambda signature: signature.signed_revision)
-    trailing = _bytes_after_last_update(pdf)
-    if trailing:
-        file_problems.append(f"{trailing} bytes after the end of the last PDF update belong to no update")
-
-    if file_problems or not all(finding.holds for finding in findings):
+    if intake.problems or not all(finding.holds for finding in findings):
         status = STATUS_INVALID
     elif any(finding.changes_allowed is False for finding in findings):
         status = STATUS_MODIFIED
@@ -225,14 +273,32 @@ def verify_contract_pdf(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
     return ContractVerification(
         status=status,
         pades_level=seal_levels[0] if seal_levels else None,
-        covers_whole_file=newest_finding.covers_whole_file and not trailing,
+        covers_whole_file=newest_finding.covers_whole_file and not intake.problems,
         signatures=findings,
-        problems=tuple(file_problems),
+        problems=_problem_lines(intake.problems),
+        reasons=intake.problems,
     )
 
 
-def _unreadable(reason: str) -> ContractVerification:
-    return ContractVerification(STATUS_INVALID, None, False, error=reason)
+def _problem_lines(problems: tuple[IntakeProblem, ...]) -> tuple[str, ...]:
+    return tuple(f"{problem.code}: {problem.detail}" for problem in problems)
+
+
+def _rejected(problems: tuple[IntakeProblem, ...]) -> ContractVerification:
+    rejection = next(problem for problem in problems if problem.rejected)
+    log.warning("contract PDF rejected: %s: %s", rejection.code, rejection.detail)
+    return ContractVerification(
+        STATUS_INVALID,
+        None,
+        False,
+        problems=_problem_lines(problems),
+        error=f"{rejection.code}: {rejection.detail}",
+        reasons=problems,
+    )
+
+
+def _unreadable_problem(error: Exception) -> IntakeProblem:
+    return IntakeProblem(UNREADABLE, f"not a readable PDF: {type(error).__name__}: {error}", True)
 
 
 def _validation_context(reader: PdfFileReader, trust_roots: list[asn1_x509.Certificate]) -> ValidationContext:
@@ -254,7 +320,7 @@ def _check(
             status = validate_pdf_timestamp(signature, context)
         else:
             status = validate_pdf_signature(signature, context)
-    except (SignatureValidationError, PdfError, ValueError, KeyError, TypeError) as error:
+    except (SignatureValidationError, *_READ_ERRORS) as error:
         log.warning("%s %s cannot be validated: %s", kind, signature.field_name, error)
         return SignatureFinding(
             signature.field_name, kind, "", False, False, False, False, False, None, None, None, False, None,
@@ -355,10 +421,3 @@ def _dss_covers(dss: DocumentSecurityStore, certificate: asn1_x509.Certificate) 
             return True
     return False
 
-
-def _bytes_after_last_update(pdf: bytes) -> int:
-    """Return how many bytes other than line ends follow the final ``%%EOF`` marker."""
-    end = pdf.rfind(b"%%EOF")
-    if end < 0:
-        return len(pdf)
-    return len(pdf[end + len(b"%%EOF"):].strip(b"\r\n\t \x00"))

@@ -224,7 +224,11 @@ def _check_digests(record: EvidenceRecord, material: ContractMaterial, report: A
 def _check_seal(
     contract_no: str, pdf: bytes, signer_subject: str, trust_roots: list[asn1_x509.Certificate], report: ArchiveReport
 ) -> None:
-    """Report a stored PDF that is not a PDF, has no seal, or whose seal is broken, invalid or partial."""
+    """Report a stored PDF that is not a PDF, is damaged, has no seal, or whose seal is broken, invalid or partial.
+
+    Damage is named by its code from :mod:`kiosk.contracts.pdf_intake`, for example
+    "stored PDF has no usable seal (broken_xref): ..." or "stored PDF damaged (trailing_data): ...".
+    """
     # NOTE: trust is not checked: a PAdES B-B seal carries no timestamp, so once the seal
     # certificate expires the validator would call every older contract untrusted.
     if not pdf.startswith(b"%PDF-"):
@@ -233,7 +237,7 @@ def _check_seal(
     try:
         seals = validate_sealed_pdf(pdf, trust_roots)
     except SealInvalid as error:
-        report.add(contract_no, f"stored PDF has no usable seal: {error}")
+        report.add(contract_no, f"stored PDF has no usable seal ({error.code}): {error}")
         return
     except Exception as error:
         # A damaged PDF can make the parser raise errors of many kinds; one bad record
@@ -248,12 +252,14 @@ def _check_seal(
         report.add(contract_no, f"stored PDF cannot be validated: {type(error).__name__}: {error}")
         return
 
+    for problem in seals[0].file_problems:
+        report.add(contract_no, f"stored PDF damaged ({problem.code}): {problem.detail}")
     for seal in seals:
         if not seal.intact:
             report.add(contract_no, f"seal {seal.field_name} broken: the signed bytes were changed")
         elif not seal.valid:
             report.add(contract_no, f"seal {seal.field_name} invalid: the signature does not verify")
-        if not seal.covers_whole_file:
+        if not seal.covers_whole_file and not seal.file_problems:
             report.add(contract_no, f"seal {seal.field_name} does not cover the whole file: bytes were added after sealing")
         if seal.signer != signer_subject:
             report.add(contract_no, f"seal {seal.field_name} was made by another signer than the one stored with the contract")
