@@ -284,12 +284,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print_error(args: argparse.Namespace, detail: str, message: Message) -> None:
-    """Print the sentence for people in Chinese and the technical detail for IT in English.
+    """Print one line with the technical detail for IT in English, then the sentence in Chinese.
 
     With --json both go into one object on stdout, with the sentence in both languages.
     """
     if args.json:
         print(json.dumps({"error": detail, "message": message.to_json()}, ensure_ascii=False))
     else:
-        print(f"错误：{message.zh}", file=sys.stderr)
-        print(f"error: {detail}", file=sys.stderr)
+        print(f"error: {detail} | 错误：{message.zh}", file=sys.stderr)

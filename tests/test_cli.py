@@ -136,7 +136,8 @@ def test_configuration_errors_are_one_line_no_traceback(demo_run, faces_dir, tmp
     result = _run("demo", home=copy, faces=faces_dir)
     assert result.returncode == 2
     assert message in result.stderr
-    assert result.stderr.startswith("错误：")
+    assert result.stderr.count("\n") == 1
+    assert " | 错误：" in result.stderr
     assert "Traceback" not in result.stderr
     assert message in (copy / "logs" / "countersign.log").read_text()
 

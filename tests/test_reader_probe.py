@@ -119,7 +119,7 @@ def test_silent_reader_exits_2_within_two_seconds(tmp_path, run_cli, capsys):
 
 def test_port_or_simulate_is_required(run_cli, capsys):
     assert run_cli("reader", "probe") == 2
-    assert capsys.readouterr().err == "error: reader probe needs either --port PORT or --simulate\n"
+    assert capsys.readouterr().err.startswith("error: reader probe needs either --port PORT or --simulate | 错误：")
 
 
 def test_unsupported_baudrate_is_a_usage_error(capsys):
