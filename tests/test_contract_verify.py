@@ -308,14 +308,14 @@ def test_cli_without_trust_is_invalid_and_says_why(run, sealed, tmp_path):
 
 
 @pytest.mark.parametrize("target", ["missing.pdf", "."], ids=["missing", "directory"])
-def test_cli_unreadable_file_exits_two_in_two_lines(run, tmp_path, target):
+def test_cli_unreadable_file_exits_two_in_one_line(run, tmp_path, target):
     status, out, err = run("contract", "verify", str(tmp_path / target))
 
     assert status == 2
     assert out == ""
-    chinese, english = err.strip().splitlines()
-    assert chinese == "错误：无法读取合同文件。"
-    assert english.startswith("error: cannot read")
+    (line,) = err.strip().splitlines()
+    assert line.startswith("error: cannot read")
+    assert line.endswith(" | 错误：无法读取合同文件。")
 
 
 def test_cli_bad_trust_file_exits_two(run, sealed, tmp_path):
