@@ -190,3 +190,19 @@ def test_missing_template_file_is_named(tmp_path):
         read_template_file(tmp_path / "nowhere")
     assert "找不到模板文件" in caught.value.message.zh
     assert caught.value.code == "not_found"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"[" * 100_000, b'{"version": ' + b"9" * 5000 + b"}", b"\xff\xfe{}", b""],
+    ids=["deep-nesting", "huge-integer", "not-utf8", "empty"],
+)
+def test_damaged_template_file_is_malformed(tmp_path, raw):
+    folder = tmp_path / "rental-agreement" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "template.json").write_bytes(raw)
+
+    with pytest.raises(TemplateMalformed) as caught:
+        load_template(tmp_path, "rental-agreement", "1")
+
+    assert caught.value.code == "malformed"

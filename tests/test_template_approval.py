@@ -152,6 +152,7 @@ def test_approval_of_another_version_is_refused(demo, version_folder):
     "content, detail",
     [
         (b"{not json", "not UTF-8 JSON"),
+        (b"[" * 100_000, "not UTF-8 JSON"),
         (b"[]", "keys are list"),
         (json.dumps({"sha256": "00"}).encode(), "keys are ['sha256']"),
     ],
@@ -223,9 +224,14 @@ def test_withdrawal_list_with_entry_removed_is_refused(demo):
         _load(demo)
 
 
-def test_malformed_withdrawal_list_is_refused(demo):
-    (demo.templates_dir / WITHDRAWAL_LIST_FILE).write_text("[]", encoding="utf-8")
-    with pytest.raises(WithdrawalListInvalid, match="must have exactly the keys"):
+@pytest.mark.parametrize(
+    "content, detail",
+    [(b"[]", "must have exactly the keys"), (b"[" * 100_000, "not UTF-8 JSON"), (b'{"a": ' + b"7" * 5000 + b"}", "not UTF-8 JSON")],
+    ids=["list", "deep-nesting", "huge-integer"],
+)
+def test_malformed_withdrawal_list_is_refused(demo, content, detail):
+    (demo.templates_dir / WITHDRAWAL_LIST_FILE).write_bytes(content)
+    with pytest.raises(WithdrawalListInvalid, match=detail):
         _load(demo)
 
 

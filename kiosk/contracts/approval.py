@@ -146,7 +146,7 @@ def parse_approval(raw: bytes, template_id: str, version: str) -> TemplateApprov
     """Parse ``approval.json`` bytes; raises :class:`TemplateApprovalMalformed` naming the problem."""
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad UTF-8 or JSON, a huge integer, deep nesting
         raise TemplateApprovalMalformed(template_id, version, f"not UTF-8 JSON: {error}") from error
     if not isinstance(document, dict) or set(document) != _APPROVAL_KEYS:
         keys = sorted(document) if isinstance(document, dict) else type(document).__name__
@@ -295,7 +295,7 @@ def parse_withdrawal_list(raw: bytes, hq_key: PublicKey, path: Path) -> Withdraw
     """
     try:
         document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad UTF-8 or JSON, a huge integer, deep nesting
         raise WithdrawalListInvalid(path, f"not UTF-8 JSON: {error}") from error
     if not isinstance(document, dict) or set(document) != _WITHDRAWAL_LIST_KEYS:
         raise WithdrawalListInvalid(path, f"must have exactly the keys {', '.join(sorted(_WITHDRAWAL_LIST_KEYS))}")

@@ -241,7 +241,7 @@ def parse_template(raw: bytes, where: str, template_id: str | None = None, versi
     parser = _Parser(template_id or where, version or "?")
     try:
         document: Any = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad UTF-8 or JSON, a huge integer, deep nesting
         raise parser.fail(f"{where} is not UTF-8 JSON: {error}") from error
     if not isinstance(document, dict):
         raise parser.fail(f"{where} must contain a JSON object")
