@@ -4,15 +4,18 @@ import io
 import json
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
+from pyhanko.sign.timestamps import HTTPTimeStamper
 
 from countersign import cli
 from kiosk.contracts.pdf_intake import MESSAGES
 from kiosk.contracts.sealing import ContractSealer
-from kiosk.contracts.timestamps import ContractTimestamper
+from kiosk.contracts.timestamps import ContractTimestamper, add_document_timestamp
 from kiosk.contracts.validation import verify_contract_pdf
 from tests.pki.fixtures import (  # noqa: F401 - fixtures are found by name
     SEAL_PASSPHRASE,
@@ -119,6 +122,60 @@ def test_update_after_seal_is_modified_for_both(sealed, trust_roots, nss_db, tmp
     output = pdfsig(changed, nss_db, tmp_path)
     assert "Signature is Valid." in output
     assert "Not total document signed" in output
+
+
+def _retitle(writer: IncrementalPdfFileWriter) -> None:
+    """Give the contract a new title, which pyHanko writes to the document information and the XMP."""
+    writer.document_meta.title = "押金已免除 Deposit waived"
+    writer.update_root()  # pyHanko writes no update without a changed object
+
+
+def _describe_in_xmp(writer: IncrementalPdfFileWriter) -> None:
+    """Replace the XMP packet with one that adds a dc:description, as the fresh-user review did."""
+    metadata = writer.root["/Metadata"]
+    xmp = metadata.data.replace(
+        b"</rdf:RDF>",
+        b'<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        b"<dc:description>deposit waived</dc:description></rdf:Description></rdf:RDF>",
+    )
+    writer.update_container(metadata)
+    metadata._data = xmp
+    metadata._encoded_data = None
+
+
+@pytest.mark.parametrize("change", [_retitle, _describe_in_xmp], ids=["title", "xmp"])
+def test_metadata_change_after_seal_is_modified(sealed, trust_roots, nss_db, tmp_path, change):
+    changed = _append_update(sealed, change)
+
+    result = verify_contract_pdf(changed, trust_roots)
+
+    assert result.status == "modified", result.to_json()
+    (finding,) = result.signatures
+    assert finding.changes_allowed is False
+    assert any(" changes " in problem for problem in finding.problems)
+    output = pdfsig(changed, nss_db, tmp_path)
+    assert "Signature is Valid." in output
+    assert "Not total document signed" in output
+
+
+def test_timestamp_after_metadata_change_is_modified(pki_server, sealed, trust_roots):
+    retitled = _append_update(sealed, _retitle)
+    stamped = add_document_timestamp(retitled, HTTPTimeStamper(pki_server.tsa_url))
+
+    result = verify_contract_pdf(stamped, trust_roots)
+
+    assert result.status == "modified", result.to_json()
+    seal_finding = next(finding for finding in result.signatures if finding.kind == "signature")
+    assert seal_finding.changes_allowed is False
+
+
+def test_timestamp_alone_after_seal_is_valid(pki_server, sealed, trust_roots):
+    stamped = add_document_timestamp(sealed, HTTPTimeStamper(pki_server.tsa_url))
+
+    result = verify_contract_pdf(stamped, trust_roots)
+
+    assert result.status == "valid", result.to_json()
+    assert result.pades_level == "B-T"
 
 
 def test_untrusted_signer_is_invalid(sealed):
@@ -329,3 +386,17 @@ def test_cli_bad_trust_file_exits_two(run, sealed, tmp_path):
     assert status == 2
     assert "cannot load a trust root certificate" in err
     assert "Traceback" not in err
+
+
+def test_cli_public_key_as_trust_exits_two(run, sealed, tmp_path):
+    path = tmp_path / "contract.pdf"
+    path.write_bytes(sealed)
+    key_file = tmp_path / "key.pub.pem"
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    key_file.write_bytes(key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+
+    status, _, err = run("contract", "verify", str(path), "--trust", str(key_file))
+
+    assert status == 2
+    assert "found a PEM PUBLIC KEY" in err
+    assert "unexpected" not in err

@@ -12,6 +12,7 @@ with a named reason before pyHanko parses them.
 
 import io
 import logging
+from xml.etree import ElementTree
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
@@ -92,13 +94,24 @@ class SealReport:
 
 
 def load_trust_roots(paths: list[Path]) -> list[asn1_x509.Certificate]:
-    """Load PEM or DER certificates to trust as roots."""
+    """Load PEM or DER certificates to trust as roots.
+
+    Raises ``OSError`` for a file that cannot be read and ``ValueError`` for one that
+    contains no certificate (a public key, a private key, garbage), naming the file.
+    """
     roots = []
     for path in paths:
         data = path.read_bytes()
-        if pem.detect(data):
-            _, _, data = pem.unarmor(data)
-        roots.append(asn1_x509.Certificate.load(data))
+        try:
+            if pem.detect(data):
+                kind, _, data = pem.unarmor(data)
+                if kind != "CERTIFICATE":
+                    raise ValueError(f"expected a PEM CERTIFICATE, found a PEM {kind}")
+            certificate = asn1_x509.Certificate.load(data)
+            certificate.native  # asn1crypto parses lazily; parse now so that damage shows here
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from error
+        roots.append(certificate)
     return roots
 
 
@@ -261,6 +274,19 @@ def verify_contract_pdf(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
         findings = tuple(replace(finding, covers_whole_file=False) for finding in findings)
 
     newest = max(signatures, key=lambda signature: signature.signed_revision)
+    seal_revisions = [s.signed_revision for s in signatures if s.sig_object_type != "/DocTimeStamp"]
+    try:
+        unsealed = _unsealed_changes(reader, min(seal_revisions, default=newest.signed_revision), timestamp_revisions)
+    except Exception as error:  # damaged objects in a later update raise many pyHanko types
+        unsealed = [f"the updates after the seal cannot be read: {type(error).__name__}: {error}"]
+    if unsealed:
+        log.warning("contract PDF changed after its newest signature: %s", "; ".join(unsealed))
+        findings = tuple(
+            replace(finding, changes_allowed=False, problems=finding.problems + tuple(unsealed))
+            if finding.kind == "signature"
+            else finding
+            for finding in findings
+        )
     if intake.problems or not all(finding.holds for finding in findings):
         status = STATUS_INVALID
     elif any(finding.changes_allowed is False for finding in findings):
@@ -278,6 +304,134 @@ def verify_contract_pdf(pdf: bytes, trust_roots: list[asn1_x509.Certificate]) ->
         problems=_problem_lines(intake.problems),
         reasons=intake.problems,
     )
+
+
+# Catalog entries that PAdES lets a later update add or change: validation data and
+# the extension level that announces it.
+_VALIDATION_DATA_KEYS = frozenset({"/DSS", "/Extensions"})
+# pyHanko stamps every update with a modification date and its name, in the document
+# information and in the XMP metadata, which PDF/A requires to agree.
+_UPDATE_STAMP_KEYS = frozenset({"/ModDate", "/Producer"})
+_UPDATE_STAMP_XMP = frozenset({"ModifyDate", "MetadataDate", "Producer"})
+# A document timestamp adds its field to the form and its widget to a page.
+_TIMESTAMP_FIELD_KEYS = {"/AcroForm": frozenset({"/Fields", "/SigFlags"}), "/Page": frozenset({"/Annots"})}
+
+
+def _unsealed_changes(reader: PdfFileReader, sealed_revision: int, timestamp_revisions: list[int]) -> list[str]:
+    """Describe what the updates after ``sealed_revision`` change beyond validation data and timestamps.
+
+    After the seal, a contract may only gain validation data (B-LT) and document
+    timestamps (B-LTA): new objects, the catalog's /DSS and /Extensions, the objects of
+    an existing DSS, the update stamp (/ModDate, /Producer and their XMP twins) and, in
+    a timestamp's own update, its field and widget. pyHanko's policy also lets the
+    title, the XMP description and other metadata change there, which would let a
+    forger re-title a sealed contract, so this check is stricter. Returns one sentence
+    per change, or nothing.
+    """
+    changes: list[str] = []
+    for revision in range(sealed_revision + 1, reader.xrefs.total_revisions):
+        before = reader.get_historical_resolver(revision - 1)
+        after = reader.get_historical_resolver(revision)
+        for key in ("/Root", "/Info", "/Encrypt"):
+            if _entry(before.trailer_view, key) != _entry(after.trailer_view, key):
+                changes.append(f"update {revision} replaces the trailer's {key}")
+        stamped = {
+            _reference(_entry(before.trailer_view, "/Info")): _UPDATE_STAMP_KEYS,
+            _reference(_entry(before.trailer_view, "/Root")): _VALIDATION_DATA_KEYS,
+        }
+        metadata = _reference(_entry(before.root, "/Metadata"))
+        allowed = _validation_data_refs(before)
+        for ref in sorted(reader.xrefs.explicit_refs_in_revision(revision), key=lambda r: (r.idnum, r.generation)):
+            if reader.xrefs.get_introducing_revision(ref) == revision or ref in allowed:
+                continue
+            old, new = before.get_object(ref), after.get_object(ref)
+            if ref in stamped:
+                changes += _dictionary_changes(old, new, stamped[ref], revision, ref)
+            elif ref == metadata:
+                if _xmp_facts(old) != _xmp_facts(new):
+                    changes.append(f"update {revision} changes the XMP metadata beyond its dates and producer")
+            elif revision in timestamp_revisions and _timestamp_container(old) is not None:
+                changes += _dictionary_changes(old, new, _TIMESTAMP_FIELD_KEYS[_timestamp_container(old)], revision, ref)
+            else:
+                changes.append(f"update {revision} changes object {ref.idnum} {ref.generation} ({_describe(after, ref)}) of the sealed document")
+    return changes
+
+
+def _dictionary_changes(old, new, allowed_keys: frozenset, revision: int, ref) -> list[str]:
+    """Name the keys of a changed dictionary that changed although only ``allowed_keys`` may."""
+    if not isinstance(old, generic.DictionaryObject) or not isinstance(new, generic.DictionaryObject):
+        return [f"update {revision} replaces object {ref.idnum} {ref.generation} with another kind of object"]
+    keys = (set(old) | set(new)) - allowed_keys
+    return [f"update {revision} changes {key} in object {ref.idnum} {ref.generation}" for key in sorted(keys) if _entry(old, key) != _entry(new, key)]
+
+
+def _xmp_facts(stream) -> set[tuple[str, str]] | None:
+    """Return the text and attribute values of an XMP packet by local name, without the update stamp."""
+    try:
+        root = ElementTree.fromstring(stream.data)
+    except (ElementTree.ParseError, AttributeError, ValueError, PdfError):
+        return None
+    facts: set[tuple[str, str]] = set()
+    for element in root.iter():
+        name = element.tag.rsplit("}", 1)[-1]
+        if name not in _UPDATE_STAMP_XMP and element.text and element.text.strip():
+            facts.add((name, element.text.strip()))
+        for attribute, value in element.attrib.items():
+            local = attribute.rsplit("}", 1)[-1]
+            if local not in _UPDATE_STAMP_XMP:
+                facts.add((local, value))
+    return facts
+
+
+def _timestamp_container(value) -> str | None:
+    """Return "/AcroForm" or "/Page" for the objects that a document timestamp's field changes, else ``None``."""
+    if not isinstance(value, generic.DictionaryObject):
+        return None
+    if "/Fields" in value:
+        return "/AcroForm"
+    return "/Page" if _entry(value, "/Type") == "/Page" else None
+
+
+def _reference(value):
+    return value.reference if isinstance(value, generic.IndirectObject) else None
+
+
+def _describe(resolver, ref) -> str:
+    """Name a PDF object for a person: its /Type, else its first keys, else its kind."""
+    try:
+        value = resolver.get_object(ref)
+    except Exception:  # a damaged object is named by its number alone
+        return "unreadable"
+    if isinstance(value, generic.DictionaryObject):
+        if "/Type" in value:
+            return f"{value.raw_get('/Type')}, keys {' '.join(sorted(value))}"
+        return "keys " + " ".join(sorted(value)[:6])
+    return type(value).__name__
+
+
+def _entry(dictionary, key: str):
+    """Return the value of ``key`` in a PDF dictionary without resolving it, or ``None``."""
+    return dictionary.raw_get(key) if key in dictionary else None
+
+
+def _validation_data_refs(resolver) -> set:
+    """Return the indirect objects that make up the DSS of a revision: the DSS, its arrays and the VRI."""
+    refs: set = set()
+    pending = [_entry(resolver.root, "/DSS")]
+    depth = 0
+    while pending and depth < 4:
+        nested = []
+        for item in pending:
+            if isinstance(item, generic.IndirectObject):
+                refs.add(item.reference)
+                item = item.get_object()
+            if isinstance(item, generic.DictionaryObject) and not isinstance(item, generic.StreamObject):
+                nested += [item.raw_get(key) for key in item]
+            elif isinstance(item, generic.ArrayObject):
+                nested += [item.raw_get(index) for index in range(len(item))]
+        pending = nested
+        depth += 1
+    return refs
 
 
 def _problem_lines(problems: tuple[IntakeProblem, ...]) -> tuple[str, ...]:
