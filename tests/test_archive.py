@@ -205,6 +205,35 @@ def test_removed_contract_is_named(archive):
     ]
 
 
+def test_removed_evidence_record_alone_is_named(archive):
+    home, numbers = archive
+    target = numbers[1]
+
+    def remove(connection) -> None:
+        connection.execute("DELETE FROM contract_evidence WHERE contract_no = ?", (target,))
+
+    tamper(home, remove)
+    assert problems_of(home) == [
+        (target, f"evidence record removed: the record of {numbers[2]} links to it"),
+        (target, "no evidence record: the contract is not in its branch's chain"),
+    ]
+
+
+def test_wiped_archive_is_named_from_outbox(archive):
+    home, numbers = archive
+
+    def wipe(connection) -> None:
+        connection.execute("PRAGMA foreign_keys = OFF")
+        connection.execute("DELETE FROM contract_evidence")
+        connection.execute("DELETE FROM contracts")
+        connection.execute("DELETE FROM store_meta WHERE name LIKE 'evidence_head:%'")
+
+    tamper(home, wipe)
+    problems = problems_of(home)
+    assert named(problems) == set(numbers)
+    assert all("contract.signed event is in the outbox" in problem for _, problem in problems)
+
+
 def test_removed_last_contract_is_named(archive):
     home, numbers = archive
     target = numbers[-1]
@@ -288,7 +317,7 @@ def test_verify_command_reports_json(archive):
     text = run_verify(home)
     assert text.returncode == 1
     assert f"  {target}  acknowledgements or reading time altered" in text.stdout
-    assert "archive NOT OK" in text.stdout
+    assert "档案有问题 archive NOT OK" in text.stdout
     log_text = (home / "logs" / "countersign.log").read_text()
     assert f"archive verify: {target}: acknowledgements" in log_text
     assert DEMO_ID_NUMBER not in log_text

@@ -23,6 +23,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "verify",
         parents=[common],
         help="check every branch's evidence chain, every contract against its evidence record and every stored PDF's seal",
+        description="Exit status: 0 when the archive is intact, 1 when a problem is found, 2 when the store or a trust root cannot be opened.",
     )
     verify.set_defaults(handler=command_verify)
 
@@ -54,5 +55,5 @@ def command_verify(args: argparse.Namespace) -> int:
         print(f"problems   {len(report.problems)}")
         for problem in report.problems:
             print(f"  {problem.contract_no}  {problem.problem}")
-        print("archive OK" if report.ok else "archive NOT OK")
+        print("档案完好 archive OK" if report.ok else "档案有问题 archive NOT OK")
     return 0 if report.ok else 1

@@ -117,7 +117,7 @@ def verify_archive(database: Database, trust_roots: list[asn1_x509.Certificate])
         record = record_from_row(row[:_EVIDENCE_COUNT])
         walk = walks.get(record.branch_id)
         if walk is None:
-            walk = walks[record.branch_id] = _ChainWalk(record.branch_id, report)
+            walk = walks[record.branch_id] = _ChainWalk(record.branch_id, report, connection)
         walk.step(record)
 
         material_row = row[_EVIDENCE_COUNT:]
@@ -131,8 +131,10 @@ def verify_archive(database: Database, trust_roots: list[asn1_x509.Certificate])
 
     branches = [row[0].split(":", 1)[1] for row in connection.execute("SELECT name FROM store_meta WHERE name LIKE 'evidence_head:%'")]
     for branch_id in sorted(set(branches) | set(walks)):
-        walk = walks.get(branch_id) or _ChainWalk(branch_id, report)
+        walk = walks.get(branch_id) or _ChainWalk(branch_id, report, connection)
         walk.finish(read_chain_head(connection, branch_id))
+
+    _check_sent_contracts(connection, report)
 
     for contract_no, pdf, pdf_sha256, signer_subject, before_evidence in connection.execute(_UNCHAINED_QUERY):
         report.contracts += 1
@@ -158,10 +160,15 @@ def verify_archive(database: Database, trust_roots: list[asn1_x509.Certificate])
 class _ChainWalk:
     """Follows one branch's records in sequence order and reports gaps and broken links."""
 
-    def __init__(self, branch_id: str, report: ArchiveReport) -> None:
+    def __init__(self, branch_id: str, report: ArchiveReport, connection) -> None:
         self.branch_id = branch_id
         self.report = report
+        self.connection = connection
         self.last: EvidenceRecord | None = None
+
+    def _stored(self, contract_no: str) -> bool:
+        row = self.connection.execute("SELECT 1 FROM contracts WHERE contract_no = ?", (contract_no,)).fetchone()
+        return row is not None
 
     def step(self, record: EvidenceRecord) -> None:
         report = self.report
@@ -177,7 +184,10 @@ class _ChainWalk:
             named = record.previous_contract_no
             if named is not None and named != expected_previous:
                 earlier = f", and {missing - 1} record(s) before it" if missing > 1 else ""
-                report.add(named, f"contract removed: the record of {record.contract_no} links to it, but it is not stored{earlier}")
+                if self._stored(named):
+                    report.add(named, f"evidence record removed: the record of {record.contract_no} links to it{earlier}")
+                else:
+                    report.add(named, f"contract removed: the record of {record.contract_no} links to it, but it is not stored{earlier}")
             else:
                 report.add(record.contract_no, f"{missing} record(s) of branch {self.branch_id} missing before this contract")
         elif record.previous_hash != expected_hash or record.previous_contract_no != expected_previous:
@@ -207,6 +217,24 @@ class _ChainWalk:
             self.report.add(last.contract_no, f"record added after the chain head ({head.contract_no}, record {head.sequence})")
         elif head.contract_no != last.contract_no or head.record_hash != last.record_hash:
             self.report.add(last.contract_no, f"last record differs from the chain head ({head.contract_no})")
+
+
+def _check_sent_contracts(connection, report: ArchiveReport) -> None:
+    """Report contracts announced in the outbox (queued or sent to headquarters) that are no longer stored.
+
+    This finds a store whose contracts, records and chain heads were all removed,
+    which the chains alone cannot show.
+    """
+    # NOTE: this holds only while sent events stay in the outbox; once they are pruned,
+    # only headquarters' copy of the events can show a wholesale removal.
+    rows = connection.execute(
+        "SELECT o.aggregate_id FROM outbox o WHERE o.event_type = 'contract.signed' "
+        "AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.contract_no = o.aggregate_id) ORDER BY o.rowid"
+    )
+    named = {problem.contract_no for problem in report.problems}
+    for (contract_no,) in rows:
+        if contract_no not in named:
+            report.add(contract_no, "contract removed: its contract.signed event is in the outbox, but the contract is not stored")
 
 
 def _check_digests(record: EvidenceRecord, material: ContractMaterial, report: ArchiveReport) -> None:
