@@ -268,6 +268,7 @@ def test_cli_b_t_contract_reports_level_in_text(run, pki_server, seal_pkcs12, re
 
     assert status == 0
     assert "status       valid" in out
+    assert "签章有效，签章后文件未被改动。" in out
     assert "pades_level  B-T" in out
 
 

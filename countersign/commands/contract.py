@@ -84,10 +84,22 @@ def _yes_no(value: bool | None) -> str:
     return "unknown" if value is None else ("yes" if value else "no")
 
 
+# The verdict for a person, by status.
+_VERDICTS = {
+    "valid": Message("签章有效，签章后文件未被改动。", "The seal is valid and the file has not been changed since."),
+    "modified": Message(
+        "签章本身有效，但签章后文件被以不允许的方式改动。", "The seal itself is valid, but the file was changed afterwards in a way it does not allow."
+    ),
+    "invalid": Message("签章无效，或文件已损坏。", "The seal is not valid, or the file is damaged."),
+    "unsigned": Message("文件没有签章。", "The file has no seal."),
+}
+
+
 def describe(result: ContractVerification, trusted_roots: int) -> list[str]:
     """Return the lines ``contract verify`` prints without ``--json``."""
     lines = [
         f"status       {result.status}",
+        f"             {_VERDICTS[result.status].bilingual()}",
         f"pades_level  {result.pades_level or '-'}",
         f"whole file   {_yes_no(result.covers_whole_file)}",
     ]
