@@ -120,6 +120,7 @@ def read_to_end(qtbot, contract, max_pages: int = 50) -> int:
         if contract.read_to_end:
             return presses
         qtbot.keyClick(contract.scroll, Qt.Key.Key_PageDown)
+        qtbot.wait(20)  # let the layout and the scroll run, as they do between a person's presses
     raise AssertionError(f"the contract was not read to its end after {max_pages} pages")
 
 

@@ -165,9 +165,14 @@ class ContractScreen(Screen):
         if content is None or self.read_to_end or not self._shown.isValid():
             return
         # Until its layout has run, the content keeps a stale height, which would make a
-        # long contract look fully visible. The new cards are shown, and count towards the
-        # minimum height, only once the event loop runs.
-        if content.height() < content.minimumSizeHint().height():
+        # long contract look fully visible. The height the layout needs at the current
+        # width is the test: the minimum size hint is taken at the narrowest width, where
+        # wrapped text is taller than it ever is on screen.
+        layout = content.layout()
+        if layout is None:
+            return
+        needed = layout.totalHeightForWidth(content.width()) if layout.hasHeightForWidth() else layout.totalSizeHint().height()
+        if content.height() < needed:
             return
 
         # NOTE: coverage is kept in pixels of the layout at the time. A language switch
