@@ -33,8 +33,10 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QInputDevice,
     QShowEvent,
     QTabletEvent,
+    QTouchEvent,
 )
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,6 +56,8 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QInputDevice",
+    "QTouchEvent",
     "QGuiApplication",
     "QApplication",
     "QCheckBox",

@@ -5,6 +5,7 @@ from kiosk.ui.qt import (
     QColor,
     QElapsedTimer,
     QEvent,
+    QInputDevice,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -12,6 +13,7 @@ from kiosk.ui.qt import (
     QPointF,
     Qt,
     QTabletEvent,
+    QTouchEvent,
     QWidget,
     Signal,
 )
@@ -21,9 +23,12 @@ from kiosk.ui.qt import (
 CANVAS_WIDTH = 960
 CANVAS_HEIGHT = 320
 
-# NOTE: mouse and touch events carry no usable pressure, so their points get this
-# constant. Only a pen that sends tablet events records real pressure.
+# NOTE: mouse events, and touch screens that do not report pressure, carry no usable
+# pressure, so their points get this constant. A pen's tablet events and a
+# pressure-sensing touch screen record real pressure.
 UNKNOWN_PRESSURE = 0.5
+
+_TOUCH_EVENTS = (QEvent.Type.TouchBegin, QEvent.Type.TouchUpdate, QEvent.Type.TouchEnd)
 
 _INK = QColor(20, 30, 110)
 _BASELINE = QColor(170, 180, 190)
@@ -45,6 +50,7 @@ class SignatureCanvas(QWidget):
         self.setFixedSize(CANVAS_WIDTH, CANVAS_HEIGHT)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
+        self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self._strokes: list[list[StrokePoint]] = []
         self._stroke: list[StrokePoint] | None = None
         self._clock = QElapsedTimer()
@@ -95,6 +101,32 @@ class SignatureCanvas(QWidget):
         elif kind == QEvent.Type.TabletRelease and self._stroke is not None:
             self._add_point(event.position(), event.pressure())
             self._end_stroke()
+        event.accept()
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() in _TOUCH_EVENTS:
+            self._touch(event)
+            return True
+        return super().event(event)
+
+    def _touch(self, event: QTouchEvent) -> None:
+        """Record the first finger of a touch screen, with its pressure when the screen reports it.
+
+        Accepting the touch stops Qt from also sending the mouse events it would make of it.
+        """
+        points = event.points()
+        if points:
+            point = points[0]
+            device = event.pointingDevice()
+            senses_pressure = device is not None and bool(device.capabilities() & QInputDevice.Capability.Pressure)
+            pressure = point.pressure() if senses_pressure else UNKNOWN_PRESSURE
+            kind = event.type()
+            if kind == QEvent.Type.TouchBegin:
+                self._begin_stroke(point.position(), pressure)
+            elif self._stroke is not None:
+                self._add_point(point.position(), pressure)
+                if kind == QEvent.Type.TouchEnd:
+                    self._end_stroke()
         event.accept()
 
     def _begin_stroke(self, position: QPointF, pressure: float) -> None:
