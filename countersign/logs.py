@@ -45,8 +45,16 @@ def _for_terminal(record: logging.LogRecord) -> bool:
     return record.name.split(".")[0] in OWN_PACKAGES and getattr(record, "console", True)
 
 
+def _for_quiet_terminal(record: logging.LogRecord) -> bool:
+    """Without -v, keep only the entry point's warnings: a command reports its domain's findings itself."""
+    return _for_terminal(record) and record.name.split(".")[0] == "countersign"
+
+
 def configure_logging(log_dir: Path | None, verbose: bool = False) -> Path | None:
-    """Log to ``log_dir/countersign.log`` (5 × 2 MB) and warnings to stderr; return the file path.
+    """Log to ``log_dir/countersign.log`` (5 × 2 MB) and to stderr; return the file path.
+
+    stderr gets every CounterSign record from INFO with ``verbose``, and otherwise only
+    the warnings of the entry point (``countersign.*``).
 
     With ``log_dir`` of ``None`` only the terminal gets log lines. Raises ``OSError``
     when the folder cannot be created.
@@ -60,7 +68,7 @@ def configure_logging(log_dir: Path | None, verbose: bool = False) -> Path | Non
     console = logging.StreamHandler()
     console.setFormatter(_OneLineFormatter())
     console.setLevel(logging.INFO if verbose else logging.WARNING)
-    console.addFilter(_for_terminal)
+    console.addFilter(_for_terminal if verbose else _for_quiet_terminal)
     console._countersign = True  # type: ignore[attr-defined]
     root.addHandler(console)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
