@@ -206,3 +206,12 @@ def test_damaged_template_file_is_malformed(tmp_path, raw):
         load_template(tmp_path, "rental-agreement", "1")
 
     assert caught.value.code == "malformed"
+
+
+def test_byte_order_mark_is_named(tmp_path):
+    folder = tmp_path / "rental-agreement" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "template.json").write_bytes(b"\xef\xbb\xbf" + (CONTRACTS_DIR / "rental-agreement" / "v1" / "template.json").read_bytes())
+
+    with pytest.raises(TemplateMalformed, match="save it as UTF-8 without BOM"):
+        load_template(tmp_path, "rental-agreement", "1")

@@ -277,3 +277,12 @@ def test_withdraw_refuses_list_of_another_key(run, tmp_path):
     status, _, err = run("template", "withdraw", str(folder), "--key", str(other), "--reviewer", "r", "--reason", "x")
     assert status == 2
     assert "not signed with HQ's template key" in err
+
+
+def test_verify_of_missing_folder_exits_two(run, tmp_path):
+    _, public = _key_pair(tmp_path)
+    status, out, err = run("template", "verify", str(tmp_path / "nowhere" / "v1"), "--hq-key", str(public))
+
+    assert status == 2
+    assert out == ""
+    assert "no template at" in err

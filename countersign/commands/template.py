@@ -29,7 +29,7 @@ from kiosk.contracts.approval import (
 from kiosk.contracts.template import read_template_file
 from kiosk.contracts.template_diff import diff_templates
 from kiosk.contracts.template_diff_text import describe_diff
-from kiosk.contracts.template_errors import TemplateVersionError, WithdrawalListInvalid
+from kiosk.contracts.template_errors import TemplateNotFound, TemplateVersionError, WithdrawalListInvalid
 from kiosk.errors import ConfigError, TemplateError
 
 log = logging.getLogger(__name__)
@@ -210,6 +210,9 @@ def command_verify(args: argparse.Namespace) -> int:
         template, folder = read_template_file(args.folder)
         payload.update(template_id=template.template_id, version=template.version, sha256=template.sha256)
         approved = check_approved(template, folder, hq_key, withdrawal_list_path)
+    except TemplateNotFound as error:
+        # Nothing to judge: a wrong path is a usage error, not a refused template.
+        raise ConfigError(f"no template at {args.folder}: {error}") from error
     except (TemplateVersionError, WithdrawalListInvalid) as error:
         log.warning("template verify %s: refused: %s", args.folder, error)
         payload.setdefault("template_id", getattr(error, "template_id", None))

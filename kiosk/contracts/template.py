@@ -239,6 +239,8 @@ def parse_template(raw: bytes, where: str, template_id: str | None = None, versi
     a clause.
     """
     parser = _Parser(template_id or where, version or "?")
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise parser.fail(f"{where} starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     try:
         document: Any = json.loads(raw.decode("utf-8"))
     except (ValueError, RecursionError) as error:  # bad UTF-8 or JSON, a huge integer, deep nesting
