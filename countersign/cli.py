@@ -163,7 +163,9 @@ def command_check_pdf(args: argparse.Namespace) -> int:
     try:
         pdf = args.pdf.read_bytes()
     except OSError as error:
-        raise ConfigError(f"cannot read {args.pdf}: {error.strerror}") from error
+        raise ConfigError(
+            f"cannot read {args.pdf}: {error.strerror}", Message("无法读取合同文件。", "The contract file could not be read.")
+        ) from error
     try:
         roots = load_trust_roots(roots_paths)
     except (OSError, ValueError) as error:

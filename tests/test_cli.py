@@ -201,3 +201,11 @@ def test_pdf_check_without_branch_creates_nothing(demo_run, faces_dir, tmp_path)
 
     assert checked.returncode == 1  # no trust root without a branch
     assert not absent.exists()
+
+
+def test_check_pdf_of_missing_file_names_it(tmp_path, faces_dir):
+    result = _run("check-pdf", str(tmp_path / "missing.pdf"), home=tmp_path / "no-branch", faces=faces_dir)
+
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+    assert "无法读取合同文件" in result.stderr
