@@ -215,6 +215,9 @@ def provision_demo_branch(home: Path, faces_dir: Path, model: FaceModel | None =
 def _build_demo_branch(home: Path, faces: DemoFaces, model: FaceModel) -> None:
     data = demo_data()
     branch = Branch(**data["branch"])
+    # Folders of keys, customer data and contracts are private, public files in them too.
+    for folder in ("keys", "pki", "cards", "store", "contracts"):
+        (home / folder).mkdir(mode=0o700)
     write_atomically(home / "branch.json", json.dumps(data["branch"], ensure_ascii=False, indent=2).encode(), mode=0o644)
     make_demo_pki(home / "pki", home / "keys", branch)
     provision_demo_templates(home)

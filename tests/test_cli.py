@@ -91,6 +91,12 @@ def test_logs_are_private_and_hold_no_full_id_number(demo_run):
     assert "110105196108040013" not in text
 
 
+@pytest.mark.parametrize("folder", ["store", "keys", "pki", "cards", "contracts"])
+def test_private_folders_are_private(demo_run, folder):
+    home, _ = demo_run
+    assert oct((home / folder).stat().st_mode & 0o777) == "0o700"
+
+
 def test_kiosk_without_display_runs_headless(demo_run, faces_dir):
     home, _ = demo_run
     environment = {

@@ -45,7 +45,7 @@ class Database:
         if not create and path.stat().st_size == 0:
             # SQLCipher would treat an empty file as a new store and start again from nothing.
             raise StoreError(f"store {path} is empty (0 bytes); restore it from a backup instead of starting a new store")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if create:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
