@@ -52,6 +52,8 @@ def test_unreachable_tsa_queues_upgrade(branch_home, face_model):
     assert [event.aggregate_id for event in pending] == [contract_no]
     signed = next(event for event in events if event.event_type == "contract.signed")
     assert pending[0].payload["pdf_sha256"] == signed.payload["pdf_sha256"]
+    assert pending[0].created_at.utcoffset() == signed.created_at.utcoffset()
+    assert pending[0].created_at >= signed.created_at
     assert signed.payload["pades_level"] == "B-B"
 
     result = verify_contract_pdf(session.signed.pdf, load_trust_roots(list(config.trust_roots)))

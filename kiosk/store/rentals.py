@@ -446,7 +446,8 @@ class RentalStore:
                     OutboxEvent(
                         event_type=pending_timestamp.event_type,
                         aggregate_id=draft.contract_number,
-                        created_at=signed_at,
+                        # In the branch's zone like every outbox time, so that the times sort.
+                        created_at=pending_timestamp.failed_at.astimezone(signed_at.tzinfo),
                         payload=pending_timestamp.payload(draft.contract_number),
                     ),
                 )
