@@ -16,9 +16,10 @@ from devices.idcard.serial_reader import SerialIdCardReader
 from devices.idcard.simulator import ReaderSimulator
 from devices.idcard.vendor_sdk import VendorSdkReader, load_library
 from devices.pty_pair import PtyPair
+from kiosk.contracts.approval import load_approved_template
 from kiosk.contracts.sealing import ContractSealer
 from kiosk.contracts.timestamps import ContractTimestamper
-from kiosk.contracts.approval import load_approved_template
+from kiosk.contracts.validation import load_trust_roots
 from kiosk.errors import ConfigError
 from kiosk.identity.documents import DocumentType
 from kiosk.identity.face import FaceMatcher, FaceModel
@@ -38,7 +39,11 @@ def build_sealer(config: BranchConfig) -> ContractSealer:
     module, token or label that failed, so a branch with an unusable key does not start.
     """
     timestamper = ContractTimestamper(config.tsa_url, config.tsa_timeout) if config.tsa_url else None
-    return ContractSealer.open(config.seal_key, location=config.branch.city_zh, timestamper=timestamper)
+    try:
+        trust_roots = load_trust_roots(list(config.trust_roots)) if timestamper else None
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"cannot load a trust root certificate of [signing] trust_roots: {error}") from error
+    return ContractSealer.open(config.seal_key, location=config.branch.city_zh, timestamper=timestamper, trust_roots=trust_roots)
 
 
 class BranchRuntime:

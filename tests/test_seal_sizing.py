@@ -64,3 +64,14 @@ def test_b_t_needs_one_token_after_first(pki_server, seal_pkcs12, rendered, sign
     result = verify_contract_pdf(sealed.pdf, trust_roots)
     assert result.status == "valid", result.to_json()
     assert result.pades_level == "B-T"
+
+
+def test_trusted_tsa_logs_no_error(pki_server, seal_pkcs12, rendered, signature_png, trust_roots, caplog):
+    signer = ContractSealer.from_pkcs12(seal_pkcs12, SEAL_PASSPHRASE, "北京").signer
+    sealer = ContractSealer(signer, "北京", ContractTimestamper(pki_server.tsa_url, 5.0), trust_roots=trust_roots)
+
+    with caplog.at_level(logging.ERROR):
+        sealed = sealer.seal(rendered, signature_png, reason="trusted")
+
+    assert sealed.pades_level == "B-T"
+    assert "trust roots" not in caplog.text

@@ -4,6 +4,9 @@ The TSA is the local openssl one of tests/pki; a closed port on 127.0.0.1 stands
 branch whose network is down.
 """
 
+import logging
+
+from countersign import cli
 from countersign.config import load_config
 from countersign.demo_branch import seed_demo_reservation
 from countersign.headless import drive_session
@@ -61,10 +64,14 @@ def test_unreachable_tsa_queues_upgrade(branch_home, face_model):
     assert result.pades_level == "B-B"
 
 
-def test_answering_tsa_seals_b_t(branch_home, face_model, pki_server, authority):
+def test_answering_tsa_seals_b_t(branch_home, face_model, pki_server, authority, capsys, caplog):
     _use_tsa(branch_home, pki_server.tsa_url, 5.0)
 
-    session, level, events, config = _sign_one(branch_home, face_model)
+    with caplog.at_level(logging.ERROR):
+        session, level, events, config = _sign_one(branch_home, face_model)
+
+    # The branch trusts only its demo root, not the test authority behind the TSA.
+    assert "does not chain to the branch's trust roots" in caplog.text
 
     assert level == "B-T"
     assert not [event for event in events if event.event_type == TIMESTAMP_PENDING_EVENT]
@@ -73,3 +80,14 @@ def test_answering_tsa_seals_b_t(branch_home, face_model, pki_server, authority)
     result = verify_contract_pdf(session.signed.pdf, trusted)
     assert result.pades_level == "B-T"
     assert result.status == "valid", result.to_json()
+
+    # Without the TSA's root, the file is sound but "invalid", and the verdict says why.
+    alone = verify_contract_pdf(session.signed.pdf, load_trust_roots(list(config.trust_roots)))
+    assert alone.status == "invalid"
+    assert alone.untrusted
+    assert any("TSA" in problem for problem in alone.to_json()["problems"])
+
+    pdf = branch_home / "b-t.pdf"
+    pdf.write_bytes(session.signed.pdf)
+    assert cli.main(["--home", str(branch_home), "contract", "verify", str(pdf)]) == 1
+    assert "时间戳服务的证书不在信任的根证书之下" in capsys.readouterr().out

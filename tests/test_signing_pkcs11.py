@@ -40,6 +40,7 @@ def _source(token, tmp_path, **changes) -> Pkcs11KeySource:
     pin_file = tmp_path / "seal.pin"
     if not pin_file.exists():
         pin_file.write_text(token.pin + "\n")
+        pin_file.chmod(0o600)
     values = {"module": token.module, "token_label": token.label, "key_label": KEY_LABEL, "pin_file": pin_file}
     values.update(changes)
     return Pkcs11KeySource(**values)
@@ -216,3 +217,15 @@ def test_missing_pkcs11_keys_are_named(branch_home):
     with pytest.raises(ConfigError) as caught:
         load_config(branch_home)
     assert "missing: signing.module, signing.token_label, signing.key_label, signing.pin_file" in str(caught.value)
+
+
+def test_readable_pin_file_is_logged(softhsm_token, seal, tmp_path, caplog):
+    import_seal(softhsm_token, seal, KEY_LABEL)
+    source = _source(softhsm_token, tmp_path)
+    source.pin_file.chmod(0o644)
+
+    with caplog.at_level(logging.WARNING):
+        ContractSealer.open(source, "北京").close()
+
+    assert "can be read by other users" in caplog.text
+    assert softhsm_token.pin not in caplog.text

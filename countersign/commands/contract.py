@@ -92,6 +92,11 @@ _VERDICTS = {
     ),
     "invalid": Message("签章无效，或文件已损坏。", "The seal is not valid, or the file is damaged."),
     "unsigned": Message("文件没有签章。", "The file has no seal."),
+    "untrusted": Message(
+        "签章和文件完好，但签章人或时间戳服务的证书不在信任的根证书之下；请用 --trust 提供其根证书。",
+        "The seal and the file are intact, but the signer's or the timestamp authority's certificate "
+        "does not chain to a trusted root; give its root with --trust.",
+    ),
 }
 
 
@@ -99,7 +104,7 @@ def describe(result: ContractVerification, trusted_roots: int) -> list[str]:
     """Return the lines ``contract verify`` prints without ``--json``."""
     lines = [
         f"status       {result.status}",
-        f"             {_VERDICTS[result.status].bilingual()}",
+        f"             {_VERDICTS['untrusted' if result.untrusted else result.status].bilingual()}",
         f"pades_level  {result.pades_level or '-'}",
         f"whole file   {_yes_no(result.covers_whole_file)}",
     ]

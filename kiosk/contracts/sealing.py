@@ -32,6 +32,7 @@ from pyhanko.stamp import StaticStampStyle
 from kiosk.contracts.render import RenderedContract
 from kiosk.contracts.signers import KeySource, SealKey, load_pkcs12_signer, open_seal_key
 from kiosk.contracts.timestamps import ContractTimestamper, PendingTimestamp, TimestampUnavailable
+from kiosk.contracts.validation import UNTRUSTED_TSA, verify_contract_pdf
 from kiosk.errors import SealingError
 
 log = logging.getLogger(__name__)
@@ -58,11 +59,15 @@ class ContractSealer:
         location: str,
         timestamper: ContractTimestamper | None = None,
         key: SealKey | None = None,
+        trust_roots: list | None = None,
     ) -> None:
         self.signer = signer
         self.location = location
         self.timestamper = timestamper
         self._key = key
+        # The branch's trust roots; the first B-T seal is checked against them once.
+        self._trust_roots = trust_roots
+        self._tsa_trust_checked = trust_roots is None
         # Space for the CMS object, in hex digits, learnt from the first seal of each
         # level: pyHanko otherwise builds a throwaway signature (and, for B-T, fetches
         # a throwaway timestamp) to size it on every seal.
@@ -76,10 +81,17 @@ class ContractSealer:
         return cls(load_pkcs12_signer(path, passphrase), location, timestamper)
 
     @classmethod
-    def open(cls, source: KeySource, location: str, timestamper: ContractTimestamper | None = None) -> "ContractSealer":
-        """Open the seal key named by branch configuration; raises a :class:`SealKeyError` subclass."""
+    def open(
+        cls, source: KeySource, location: str, timestamper: ContractTimestamper | None = None, trust_roots: list | None = None
+    ) -> "ContractSealer":
+        """Open the seal key named by branch configuration; raises a :class:`SealKeyError` subclass.
+
+        With ``trust_roots``, the first B-T seal is validated against them, and an error
+        is logged when the TSA's certificate does not chain to them: every contract would
+        then verify as invalid at this branch.
+        """
         key = open_seal_key(source)
-        return cls(key.signer, location, timestamper, key)
+        return cls(key.signer, location, timestamper, key, trust_roots)
 
     @property
     def signer_subject(self) -> str:
@@ -110,6 +122,8 @@ class ContractSealer:
         try:
             with self.timestamper.budget():
                 pdf = self._sign_sized(rendered, handwriting, reason, timestamper=self.timestamper, level="B-T")
+            if not self._tsa_trust_checked:
+                self._check_tsa_trust(pdf)
             return SealedContract(pdf, self.signer_subject, "B-T")
         except TimestampUnavailable as error:
             failure = str(error)
@@ -118,6 +132,17 @@ class ContractSealer:
         pdf = self._sign_sized(rendered, handwriting, reason, timestamper=None, level="B-B")
         pending = PendingTimestamp.for_pdf(pdf, self.timestamper.tsa_url, failure, datetime.now(timezone.utc))
         return SealedContract(pdf, self.signer_subject, "B-B", pending)
+
+    def _check_tsa_trust(self, pdf: bytes) -> None:
+        """Log an error, once, when the TSA's certificate does not chain to the branch's trust roots."""
+        self._tsa_trust_checked = True
+        result = verify_contract_pdf(pdf, self._trust_roots or [])
+        if any(UNTRUSTED_TSA in finding.problems for finding in result.signatures):
+            log.error(
+                "the timestamp authority %s does not chain to the branch's trust roots, so its contracts will "
+                "verify as invalid; add the TSA's root certificate to [signing] trust_roots",
+                self.timestamper.tsa_url if self.timestamper else "?",
+            )
 
     def _sign_sized(self, rendered: RenderedContract, handwriting: Image.Image, reason: str, timestamper, level: str) -> bytes:
         """Sign with the space learnt for ``level``; learn it on the first seal, and again if it was too small."""

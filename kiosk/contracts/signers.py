@@ -130,6 +130,9 @@ def _read_secret(path: Path, what: str) -> bytes:
         raise SealKeyFileError(f"cannot read the seal {what} {path}: {error.strerror}") from error
     if not secret:
         raise SealKeyFileError(f"the seal {what} {path} is empty")
+    if path.stat().st_mode & 0o077:
+        # Not refused, so that a branch keeps sealing; IT should see it in the log.
+        log.warning("the seal %s %s can be read by other users; make it private with chmod 600", what, path)
     return secret
 
 

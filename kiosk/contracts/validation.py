@@ -181,6 +181,7 @@ class SignatureFinding:
     pades_level: str | None
     problems: tuple[str, ...] = ()
     holds: bool = False  # intact, valid, trusted, timestamp trusted, standard coverage; changes after it aside
+    untrusted: bool = False  # does not hold only because the signer or its TSA is not trusted
 
     def to_json(self) -> dict:
         return {
@@ -228,13 +229,20 @@ class ContractVerification:
         """Return whether the file was rejected before any signature was validated."""
         return any(reason.rejected for reason in self.reasons)
 
+    @property
+    def untrusted(self) -> bool:
+        """Return whether the file is "invalid" only because a signer or a TSA is not trusted."""
+        if self.status != STATUS_INVALID or self.reasons:
+            return False
+        return any(f.untrusted for f in self.signatures) and all(f.holds or f.untrusted for f in self.signatures)
+
     def to_json(self) -> dict:
         payload = {
             "status": self.status,
             "signatures": [finding.to_json() for finding in self.signatures],
             "pades_level": self.pades_level,
             "covers_whole_file": self.covers_whole_file,
-            "problems": list(self.problems),
+            "problems": list(self.problems) + [f"{f.field_name}: {problem}" for f in self.signatures for problem in f.problems],
             "reasons": [reason.to_json() for reason in self.reasons],
         }
         if self.error is not None:
@@ -434,6 +442,10 @@ def _validation_data_refs(resolver) -> set:
     return refs
 
 
+_UNTRUSTED_SIGNER = "the signer's certificate does not chain to a trusted root"
+UNTRUSTED_TSA = "the signature timestamp's authority (TSA) does not chain to a trusted root"
+
+
 def _problem_lines(problems: tuple[IntakeProblem, ...]) -> tuple[str, ...]:
     return tuple(f"{problem.code}: {problem.detail}" for problem in problems)
 
@@ -489,15 +501,23 @@ def _check(
     if status.revoked:
         problems.append("the signer's certificate, or one above it, is revoked")
     elif status.intact and status.valid and not status.trusted:
-        problems.append("the signer's certificate does not chain to a trusted root")
+        problems.append(_UNTRUSTED_SIGNER)
 
     signature_timestamp = getattr(status, "timestamp_validity", None)
-    if signature_timestamp is not None and not (signature_timestamp.intact and signature_timestamp.valid and signature_timestamp.trusted):
-        problems.append("the signature timestamp is not valid or its TSA is not trusted")
+    untrusted_timestamp = False
+    if signature_timestamp is not None and not (signature_timestamp.intact and signature_timestamp.valid):
+        problems.append("the signature timestamp is not valid")
+    elif signature_timestamp is not None and not signature_timestamp.trusted:
+        problems.append(UNTRUSTED_TSA)
+        untrusted_timestamp = True
     if status.coverage is not None and status.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
         problems.append(f"the byte range does not cover a whole revision ({status.coverage.name})")
 
     holds = not problems
+    # Only trust is missing: the bytes and the signatures are sound.
+    untrusted = bool(problems) and set(problems) <= {_UNTRUSTED_SIGNER, UNTRUSTED_TSA} and (
+        not status.trusted or untrusted_timestamp
+    )
     level = status.modification_level
     if status.docmdp_ok is False:
         problems.append(f"changed after signing in a way its policy does not allow ({level.name if level else 'unknown'})")
@@ -523,6 +543,7 @@ def _check(
         pades_level=pades_level,
         problems=tuple(problems),
         holds=holds,
+        untrusted=untrusted,
     )
 
 
