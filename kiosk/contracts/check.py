@@ -4,8 +4,8 @@ The check trusts neither the draft nor the quote in the sources. It reads every 
 again from its source, prices the rental again from the price list (discount included)
 and compares every amount to the fen. It checks that the dates fit together and lie
 inside the validity of the licence and of the identity document, and that every clause
-is the approved text. Each problem names the field, the expected value and the value
-found.
+is the approved text, and that the contract fonts can print every character of it.
+Each problem names the field, the expected value and the value found.
 """
 
 from collections.abc import Mapping
@@ -15,6 +15,7 @@ from typing import Any
 from kiosk.checks import Check, Outcome
 from kiosk.contracts.check_dates import check_dates
 from kiosk.contracts.drafting import ContractDraft, ContractSources, value_has_type
+from kiosk.contracts.fonts import FontChain, GlyphMissing, code_point, contract_fonts
 from kiosk.contracts.formatting import format_value
 from kiosk.contracts.pricing import PriceList, Quote, make_quote
 from kiosk.contracts.field_problem import FieldProblem
@@ -22,12 +23,15 @@ from kiosk.contracts.template import ContractTemplate
 from kiosk.identity.documents import DocumentType
 from kiosk.messages import Message
 
-__all__ = ["ContractCheckResult", "FieldProblem", "check_contract"]
+__all__ = ["ContractCheckResult", "FieldProblem", "check_contract", "check_glyphs"]
 
 
 @dataclass(frozen=True)
 class ContractCheckResult:
+    """Every problem found. ``glyphs_missing`` is set when the contract fonts cannot print a character."""
+
     problems: tuple[FieldProblem, ...]
+    glyphs_missing: GlyphMissing | None = None
 
     @property
     def passed(self) -> bool:
@@ -38,7 +42,12 @@ class ContractCheckResult:
         return "; ".join(f"{problem.field}: {problem.reason}" for problem in self.problems)
 
     def to_check(self) -> Check:
-        """Summarise as a :class:`Check`; a failure names the first field, by its label, for the customer."""
+        """Summarise as a :class:`Check` whose reason is for the customer.
+
+        A failure names the characters that cannot be printed when there are any, because
+        the clerk needs them to correct the name or address. Otherwise it names the first
+        field with a problem, by its label.
+        """
         details = {"problems": [problem.to_json() for problem in self.problems]}
         if self.passed:
             return Check(
@@ -47,6 +56,8 @@ class ContractCheckResult:
                 Message("合同各项内容核对无误。", "Every field of the contract has been checked."),
                 details,
             )
+        if self.glyphs_missing is not None:
+            return Check("contract_check", Outcome.REVIEW, self.glyphs_missing.message, details)
         first = self.problems[0]
         label = first.label or Message(first.field, first.field)
         return Check(
@@ -234,6 +245,69 @@ def _check_clauses(draft: ContractDraft, template: ContractTemplate) -> list[Fie
     return problems
 
 
+def _printed_texts(
+    draft: ContractDraft, template: ContractTemplate, sources: ContractSources
+) -> list[tuple[str, str, Message | None, str]]:
+    """List ``(field, place, label, text)`` for every text of the draft that the PDF prints.
+
+    ``place`` is where :func:`kiosk.contracts.render.render_contract` prints the text, in
+    the renderer's words. The fixed headings and notices of the renderer are left out
+    because they never change with a contract, and the renderer checks them itself.
+    """
+    texts: list[tuple[str, str, Message | None, str]] = []
+    for language in ("zh", "en"):
+        texts.append(("template title", "title", None, getattr(template.title, language)))
+
+    for spec in template.fields:
+        place = f"field {spec.name}"
+        texts.append((spec.name, place, spec.label, spec.label.zh))
+        texts.append((spec.name, place, spec.label, spec.label.en))
+        texts.append((spec.name, place, spec.label, format_value(draft.values.get(spec.name), spec.type)))
+
+    for clause in draft.clauses:
+        place = f"clause {clause.clause_id}"
+        for part in (clause.title, clause.text):
+            texts.append((place, place, clause.title, part.zh))
+            texts.append((place, place, clause.title, part.en))
+
+    branch = sources.branch
+    texts.append(("branch", "signature block", None, f"{branch.company_zh} {branch.company_en}"))
+    texts.append(("contract_number", "footer", None, f"{draft.contract_number} {template.template_id} v{template.version}"))
+    return texts
+
+
+def check_glyphs(
+    draft: ContractDraft, template: ContractTemplate, sources: ContractSources, fonts: FontChain
+) -> tuple[list[FieldProblem], GlyphMissing | None]:
+    """Find the characters of the contract that no font of ``fonts`` has a glyph for.
+
+    Returns one :class:`FieldProblem` for each character in each place, and a
+    :class:`GlyphMissing` that names every character with its code point, or ``None``
+    when every character can be printed.
+    """
+    problems: list[FieldProblem] = []
+    places: dict[str, list[str]] = {}
+    for field, place, label, text in _printed_texts(draft, template, sources):
+        for character in fonts.missing(text):
+            where = places.setdefault(character, [])
+            if place in where:
+                continue
+            where.append(place)
+            problems.append(
+                FieldProblem(
+                    field,
+                    "characters the contract fonts can print",
+                    code_point(character),
+                    f"no contract font has a glyph for {code_point(character)}",
+                    label,
+                )
+            )
+
+    if not places:
+        return problems, None
+    return problems, GlyphMissing(places, fonts.paths)
+
+
 def check_contract(
     draft: ContractDraft,
     template: ContractTemplate,
@@ -241,14 +315,18 @@ def check_contract(
     price_list: PriceList,
     validity_margin_months: Mapping[DocumentType, int] | None = None,
     licence_margin_months: int = 0,
+    fonts: FontChain | None = None,
 ) -> ContractCheckResult:
     """Compare ``draft`` with its approved template, its sources and the price list; returns every problem found.
 
     ``validity_margin_months`` is how many months after the return date each kind of
     identity document must stay valid (missing kinds take
     :data:`kiosk.identity.verification.DEFAULT_VALIDITY_MARGIN_MONTHS`), and
-    ``licence_margin_months`` the same for the driving licence. The check raises
-    nothing for bad data: every difference becomes a :class:`FieldProblem`.
+    ``licence_margin_months`` the same for the driving licence. ``fonts`` is the font
+    chain that will print the contract. The default is :func:`contract_fonts`, the
+    chain the renderer uses, which is registered once per process. The check raises
+    nothing for bad data: every difference becomes a :class:`FieldProblem`. Without a
+    CJK font, :func:`contract_fonts` raises :class:`kiosk.errors.FontMissing`.
     """
     problems = _check_template(draft, template)
 
@@ -258,4 +336,7 @@ def check_contract(
     problems += _check_parties(sources)
     problems += check_dates(template, sources, validity_margin_months, licence_margin_months)
     problems += _check_clauses(draft, template)
-    return ContractCheckResult(tuple(problems))
+
+    glyph_problems, glyphs_missing = check_glyphs(draft, template, sources, fonts or contract_fonts())
+    problems += glyph_problems
+    return ContractCheckResult(tuple(problems), glyphs_missing)
