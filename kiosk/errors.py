@@ -142,7 +142,42 @@ class SealInvalid(CounterSignError):
 
 
 class SignatureRejected(CounterSignError):
+    """The ink on the pad is not a signature. Each subclass is one reason and has its own message."""
+
     message = Message("签名无法识别，请重新签名。", "The signature could not be recognised. Please sign again.")
+
+
+class SignatureBlank(SignatureRejected):
+    """Submit was pressed with nothing drawn."""
+
+    message = Message("框内还没有签名。请在框内写下您的姓名。", "The box is still empty. Please write your name in it.")
+
+
+class SignatureDot(SignatureRejected):
+    """The pen only tapped the pad, or the ink is a dot."""
+
+    message = Message(
+        "这只是轻点了一下，还不是签名。请在框内写下您的完整姓名。",
+        "That was only a tap, not a signature. Please write your full name in the box.",
+    )
+
+
+class SignatureLine(SignatureRejected):
+    """The ink is one straight line, or so flat that it shows no letters."""
+
+    message = Message(
+        "一条线不能作为签名。请在框内写下您的完整姓名。",
+        "A single line cannot be used as a signature. Please write your full name in the box.",
+    )
+
+
+class SignatureTooShort(SignatureRejected):
+    """The ink is too little to be a full name: a short mark or a very small signature."""
+
+    message = Message(
+        "签名太小了。请沿着虚线，把您的完整姓名写大一些。",
+        "The signature is too small. Please write your full name larger, along the dashed line.",
+    )
 
 
 class SessionStateError(CounterSignError):

@@ -5,13 +5,15 @@ import math
 
 from PIL import Image, ImageDraw
 
-from devices.signature_pad import Signature
-from kiosk.errors import SignatureRejected
+from devices.signature_pad import Signature, StrokePoint
+from kiosk.errors import SignatureBlank, SignatureDot, SignatureLine, SignatureTooShort
 
-# Below these the pen did not write a signature: a dot, a tap or a short stroke.
+# Below these the pen did not write a signature: a dot, a tap, a line or a short stroke.
 MIN_POINTS = 20
 MIN_INK_LENGTH_RATIO = 0.8  # ink length as a share of the canvas width
-MIN_HEIGHT_RATIO = 0.08  # height of the ink's bounding box as a share of the canvas height
+# Thickness is the ink's extent across its main direction, as a share of the canvas
+# height. Thinner ink is a line, whatever its slant, and ink this small in every direction is a dot.
+MIN_THICKNESS_RATIO = 0.08
 
 
 def ink_length(signature: Signature) -> float:
@@ -23,16 +25,54 @@ def ink_length(signature: Signature) -> float:
     return total
 
 
+def ink_thickness(points: list[StrokePoint]) -> float:
+    """Return the extent of ``points`` across their main direction, in pad units.
+
+    The main direction is the principal axis of the points (the eigenvector of their
+    covariance with the larger eigenvalue), so a straight line at any slant has a
+    thickness near zero. ``points`` must not be empty.
+    """
+    mean_x = sum(p.x for p in points) / len(points)
+    mean_y = sum(p.y for p in points) / len(points)
+    var_x = sum((p.x - mean_x) ** 2 for p in points)
+    var_y = sum((p.y - mean_y) ** 2 for p in points)
+    cov_xy = sum((p.x - mean_x) * (p.y - mean_y) for p in points)
+    angle = 0.5 * math.atan2(2 * cov_xy, var_x - var_y)
+
+    normal_x, normal_y = -math.sin(angle), math.cos(angle)
+    offsets = [(p.x - mean_x) * normal_x + (p.y - mean_y) * normal_y for p in points]
+    return max(offsets) - min(offsets)
+
+
 def check_signature(signature: Signature) -> None:
-    """Raise :class:`SignatureRejected` for a blank, a dot or a single straight line."""
+    """Raise a subclass of :class:`kiosk.errors.SignatureRejected` when the ink is not a signature.
+
+    The reasons, checked in this order: :class:`SignatureBlank` (no ink),
+    :class:`SignatureDot` (fewer than :data:`MIN_POINTS` points, or all ink in a small
+    spot), :class:`SignatureLine` (a straight or flat line at any slant) and
+    :class:`SignatureTooShort` (less ink than :data:`MIN_INK_LENGTH_RATIO` of the width).
+    """
     points = [point for stroke in signature.strokes for point in stroke]
-    if len(points) < MIN_POINTS:
-        raise SignatureRejected(f"signature has {len(points)} points, fewer than {MIN_POINTS}")
-    if ink_length(signature) < MIN_INK_LENGTH_RATIO * signature.width:
-        raise SignatureRejected("signature ink is too short to be a signature")
+    if not points:
+        raise SignatureBlank("signature has no points")
+
+    min_thickness = MIN_THICKNESS_RATIO * signature.height
+    width = max(p.x for p in points) - min(p.x for p in points)
     height = max(p.y for p in points) - min(p.y for p in points)
-    if height < MIN_HEIGHT_RATIO * signature.height:
-        raise SignatureRejected("signature is a flat line")
+    if len(points) < MIN_POINTS:
+        raise SignatureDot(f"signature has {len(points)} points, fewer than {MIN_POINTS}")
+    if max(width, height) < min_thickness:
+        raise SignatureDot(f"signature ink fits in {width:.0f} x {height:.0f} pad units")
+
+    thickness = ink_thickness(points)
+    if thickness < min_thickness:
+        raise SignatureLine(f"signature is a line {thickness:.1f} pad units thick, thinner than {min_thickness:.1f}")
+
+    length = ink_length(signature)
+    if length < MIN_INK_LENGTH_RATIO * signature.width:
+        raise SignatureTooShort(
+            f"signature ink is {length:.0f} pad units long, shorter than {MIN_INK_LENGTH_RATIO * signature.width:.0f}"
+        )
 
 
 def render_signature_png(signature: Signature, scale: float = 1.0) -> bytes:

@@ -11,7 +11,10 @@ from kiosk.ui.widgets.signature_canvas import SignatureCanvas
 
 
 class SignScreen(Screen):
-    """Sends the drawn signature to ``session.sign``. A rejected signature shows the reason and clears the canvas."""
+    """Sends the drawn signature to ``session.sign``. A rejected signature shows the reason and clears the canvas.
+
+    Submit is enabled only while the canvas has ink, so an empty canvas cannot be sent.
+    """
 
     def __init__(self, context: KioskContext) -> None:
         super().__init__(context, "sign.title")
@@ -30,6 +33,7 @@ class SignScreen(Screen):
 
         self.clear_button = self.add_button("sign.clear", self._clear_canvas, name="clearButton")
         self.submit_button = self.add_button("sign.submit", self._submit, primary=True, name="submitButton")
+        self.submit_button.setEnabled(False)
 
     def _contract_line(self) -> Message:
         return strings.message("sign.contract_no").format(number=self._contract_no)
@@ -55,6 +59,7 @@ class SignScreen(Screen):
         # The customer has started a new signature, so the reason the last one was rejected no longer applies.
         if point_count == 1:
             self.show_notice(None)
+        self.submit_button.setEnabled(point_count > 0)
 
     def _submit(self) -> None:
         self.show_notice(None)
