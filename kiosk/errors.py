@@ -123,6 +123,11 @@ class SealingError(CounterSignError):
 class FontMissing(SealingError):
     """No font with Chinese glyphs was found for the contract PDF."""
 
+    message = Message(
+        "本机缺少合同所需的中文字体，暂时无法准备合同，请联系工作人员。",
+        "This terminal lacks the Chinese font the contract needs, so the contract cannot be prepared. Please ask a member of staff.",
+    )
+
 
 class SealInvalid(CounterSignError):
     """A contract PDF has no seal, or was rejected before its seal was checked.

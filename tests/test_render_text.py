@@ -177,3 +177,10 @@ def test_extension_b_round_trips_through_tounicode(pdf_files):
     assert "𠮷野家" in text
     reader = PdfReader(io.BytesIO(pdf_files["rendered"].read_bytes()))
     assert any("𠮷野家" in page.extract_text() for page in reader.pages)
+
+
+def test_missing_font_tells_customer_contract_cannot_be_prepared():
+    message = user_message(FontMissing("no TrueType font with Chinese glyphs found"))
+
+    assert "缺少合同所需的中文字体" in message.zh
+    assert "could not be sealed" not in message.en
