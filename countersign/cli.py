@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from countersign import __version__
+from countersign.commands import access as access_commands
 from countersign.commands import archive as archive_commands
 from countersign.commands import contract as contract_commands
 from countersign.commands import face as face_commands
@@ -31,6 +32,7 @@ log = logging.getLogger("countersign")
 
 # Modules under countersign/commands/ whose register() adds diagnostic subcommands.
 COMMAND_MODULES: list = [
+    access_commands,
     archive_commands,
     contract_commands,
     face_commands,

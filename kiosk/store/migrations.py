@@ -141,6 +141,43 @@ MIGRATIONS: tuple[Migration, ...] = (
             "INSERT INTO contracts_before_evidence (contract_no) SELECT contract_no FROM contracts",
         ),
     ),
+    Migration(
+        6,
+        "staff accounts with hashed PINs, and the append-only audit log",
+        (
+            """CREATE TABLE accounts (
+                account_id TEXT PRIMARY KEY,
+                display_name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor', 'branch_it', 'auditor')),
+                pin_hash TEXT NOT NULL,
+                failed_attempts INTEGER NOT NULL DEFAULT 0,
+                locked_until TEXT,
+                created_at TEXT NOT NULL,
+                created_by TEXT,
+                disabled_at TEXT
+            )""",
+            # kiosk/store/audit.py defines the entry hash. The triggers make the table
+            # append-only for every connection that opens the store with its key.
+            """CREATE TABLE audit_log (
+                sequence INTEGER PRIMARY KEY,
+                recorded_at TEXT NOT NULL,
+                actor_id TEXT NOT NULL,
+                actor_role TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT,
+                purpose TEXT,
+                outcome TEXT NOT NULL,
+                details TEXT NOT NULL,
+                previous_hash TEXT NOT NULL,
+                entry_hash TEXT NOT NULL
+            )""",
+            "CREATE INDEX audit_log_by_time ON audit_log (recorded_at)",
+            """CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+               BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: UPDATE is not allowed'); END""",
+            """CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+               BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed'); END""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

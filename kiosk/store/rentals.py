@@ -25,6 +25,8 @@ from kiosk.identity.documents import Identity
 from kiosk.identity.licence import DrivingLicence
 from kiosk.identity.verification import VerificationResult
 from kiosk.rental import Reservation, Vehicle
+from kiosk.store.accounts import Actor, Permission, require_permission
+from kiosk.store.audit import append_audit
 from kiosk.store.database import Database
 from kiosk.store.evidence import ContractReading, append_evidence
 from sync.outbox import OutboxEvent
@@ -513,12 +515,26 @@ class RentalStore:
             recorded_at=[row[3] for row in rows],
         )
 
-    def waive_face_verification(self, verification_id: str, reason: str, clerk_id: str, at: datetime) -> None:
-        """Record that a clerk waived face verification, with the reason, and tell headquarters."""
+    def waive_face_verification(self, verification_id: str, reason: str, clerk: Actor | str, at: datetime) -> None:
+        """Record that a clerk waived face verification, with the reason, tell headquarters and audit it.
+
+        ``clerk`` is the signed-in :class:`Actor`, who needs OVERRIDE_CHECK, or a bare
+        clerk id from a caller without sign-in, audited with the role "unverified".
+        Raises ``ValueError`` for an empty reason or one containing a full ID number.
+        """
         self.database.owner.check()
         if not reason.strip():
             raise ValueError("a face verification waiver needs a reason")
+        # NOTE: the bare clerk id is accepted until the counter screens sign clerks in.
+        if isinstance(clerk, Actor):
+            require_permission(self.database, clerk, Permission.OVERRIDE_CHECK, at, f"verification:{verification_id}")
+            clerk_id, clerk_role = clerk.account_id, clerk.role.value
+        else:
+            clerk_id, clerk_role = clerk, "unverified"
         with self.database.transaction() as connection:
+            append_audit(
+                connection, at, clerk_id, clerk_role, "face_waived", f"verification:{verification_id}", purpose=reason.strip()
+            )
             updated = connection.execute(
                 "UPDATE verifications SET face_status = ?, face_waiver_reason = ? WHERE verification_id = ?",
                 (FaceStatus.WAIVED.value, reason.strip(), verification_id),

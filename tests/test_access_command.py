@@ -1,0 +1,139 @@
+"""``countersign account|audit|subject`` on a copy of the demo branch, through ``countersign.cli.main``."""
+
+import json
+import stat
+
+import pytest
+
+from countersign.cli import main
+
+
+@pytest.fixture
+def pins(tmp_path):
+    folder = tmp_path / "pins"
+    folder.mkdir(mode=0o700)
+    files = {}
+    for name, pin in (("it", "204817"), ("sup", "746251"), ("aud", "318642"), ("wrong", "999990")):
+        files[name] = folder / name
+        files[name].write_text(pin + "\n")
+    return files
+
+
+def _run(capsys, home, *argv) -> tuple[int, dict]:
+    status = main(["--home", str(home), "--json", *argv])
+    output = capsys.readouterr().out
+    return status, json.loads(output)
+
+
+@pytest.fixture
+def branch(branch_home, pins, capsys):
+    """The demo branch with a branch IT, a supervisor and an auditor account."""
+    status, created = _run(capsys, branch_home, "account", "add", "it.li", "--name", "Li", "--role", "branch_it", "--new-pin-file", str(pins["it"]))
+    assert status == 0, created
+    for account_id, role, pin in (("sup.zhao", "supervisor", "sup"), ("aud.qian", "auditor", "aud")):
+        status, created = _run(
+            capsys, branch_home, "account", "add", account_id, "--name", account_id, "--role", role,
+            "--new-pin-file", str(pins[pin]), "--as", "it.li", "--pin-file", str(pins["it"]),
+        )
+        assert status == 0, created
+    return branch_home
+
+
+def test_first_account_needs_no_sign_in(branch, pins, capsys):
+    status, listing = _run(capsys, branch, "account", "list", "--as", "it.li", "--pin-file", str(pins["it"]))
+    assert status == 0
+    assert [(a["account_id"], a["role"]) for a in listing["accounts"]] == [
+        ("aud.qian", "auditor"), ("it.li", "branch_it"), ("sup.zhao", "supervisor"),
+    ]
+
+
+def test_second_bootstrap_is_refused(branch, pins, capsys):
+    status, error = _run(capsys, branch, "account", "add", "it.two", "--name", "Two", "--role", "branch_it", "--new-pin-file", str(pins["it"]))
+    assert status == 2
+    assert "no acting account" in error["error"]
+
+
+def test_lockout_then_unlock(branch, pins, capsys, monkeypatch):
+    for _ in range(4):
+        status, error = _run(capsys, branch, "account", "list", "--as", "sup.zhao", "--pin-file", str(pins["wrong"]))
+        assert status == 2
+        assert error["message"]["en"] == "The account or PIN is not correct."
+    status, error = _run(capsys, branch, "account", "list", "--as", "sup.zhao", "--pin-file", str(pins["wrong"]))
+    assert "locked" in error["error"]
+    status, error = _run(capsys, branch, "account", "list", "--as", "sup.zhao", "--pin-file", str(pins["sup"]))
+    assert status == 2
+    assert "locked" in error["error"]
+
+    monkeypatch.setenv("COUNTERSIGN_PIN", "204817")
+    status, unlocked = _run(capsys, branch, "account", "unlock", "sup.zhao", "--as", "it.li")
+    assert status == 0
+    assert unlocked["locked"] is False
+    status, _ = _run(capsys, branch, "account", "list", "--as", "sup.zhao", "--pin-file", str(pins["sup"]))
+    assert status == 0
+
+
+def test_audit_verify_and_report(branch, pins, capsys):
+    status, report = _run(capsys, branch, "audit", "verify", "--as", "it.li", "--pin-file", str(pins["it"]))
+    assert status == 0
+    assert report["ok"] is True
+    assert report["entries"] >= 3
+
+    status, review = _run(capsys, branch, "audit", "report", "--from", "2000-01-01", "--to", "2100-12-31", "--as", "aud.qian", "--pin-file", str(pins["aud"]))
+    assert status == 0
+    it = next(a for a in review["accounts"] if a["account_id"] == "it.li")
+    assert it["actions"]["account_added"] == 2
+
+    status, error = _run(capsys, branch, "audit", "report", "--from", "2000-01-01", "--to", "2100-12-31", "--as", "it.li", "--pin-file", str(pins["it"]))
+    assert status == 2
+    assert error["message"]["zh"] == "您的角色无权进行此操作。"
+
+
+def _seed_reservation(home) -> str:
+    """Store the demo customer's reservation, as ``countersign demo`` does, and return the document number."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from countersign.config import load_config
+    from countersign.demo_branch import seed_demo_reservation
+    from kiosk.store.database import Database
+    from kiosk.store.keys import load_key_file
+    from kiosk.store.rentals import RentalStore
+
+    config = load_config(home)
+    database = Database.open(config.store_path, load_key_file(config.store_key_file))
+    try:
+        reservation = seed_demo_reservation(RentalStore(database), datetime.now(ZoneInfo(config.branch.timezone)))
+    finally:
+        database.close()
+    return reservation.document_number
+
+
+def test_subject_export_and_delete(branch, pins, capsys, tmp_path):
+    number = _seed_reservation(branch)
+    out = tmp_path / "export" / "subject.json"
+    status, summary = _run(capsys, branch, "subject", "export", number, "--out", str(out), "--as", "sup.zhao", "--pin-file", str(pins["sup"]))
+    assert status == 0, summary
+    assert summary["reservations"] >= 1
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    bundle = json.loads(out.read_text())
+    assert bundle["reservations"][0]["document_number"] == number
+
+    status, result = _run(capsys, branch, "subject", "delete", number, "--as", "sup.zhao", "--pin-file", str(pins["sup"]))
+    assert status == 0
+    assert result["deleted"]["reservations"] >= 1
+
+    status, report = _run(capsys, branch, "audit", "verify", "--as", "it.li", "--pin-file", str(pins["it"]))
+    assert report["ok"] is True
+
+
+def test_text_output_without_json(branch, pins, capsys):
+    status = main(["--home", str(branch), "account", "list", "--as", "it.li", "--pin-file", str(pins["it"])])
+    assert status == 0
+    assert "sup.zhao" in capsys.readouterr().out
+
+
+def test_missing_pin_is_a_usage_error(branch, capsys, monkeypatch):
+    monkeypatch.delenv("COUNTERSIGN_PIN", raising=False)
+    status = main(["--home", str(branch), "account", "list", "--as", "it.li"])
+    assert status == 2
+    assert "error: no PIN" in capsys.readouterr().err
