@@ -11,6 +11,11 @@ from kiosk.contracts.signers import KeySource, Pkcs11KeySource, Pkcs12KeySource
 from kiosk.contracts.timestamps import DEFAULT_TSA_BUDGET_SECONDS
 from kiosk.errors import ConfigError
 from kiosk.identity.face import DEFAULT_THRESHOLD
+from kiosk.store.key_sources import StoreKeySource
+from kiosk.store.key_sources.os_keyring import KeyringSource
+from kiosk.store.key_sources.plain_file import PlainFileSource
+from kiosk.store.key_sources.tpm import TpmSource
+from kiosk.store.key_sources.wrapped_file import WrappedFileSource
 from kiosk.rental import Branch
 from resources import CONTRACTS_DIR
 
@@ -44,7 +49,8 @@ class BranchConfig:
     home: Path
     branch: Branch
     store_path: Path
-    store_key_file: Path
+    store_key: StoreKeySource  # where the store and biometric keys are kept ([store] key_source)
+    store_key_file: Path | None  # the legacy plain key file; None with any other key source
     pkcs12_path: Path | None  # set when signing.kind is "pkcs12"
     pkcs12_passphrase_file: Path | None
     trust_roots: tuple[Path, ...]
@@ -75,7 +81,12 @@ class BranchConfig:
 # Every key each table may contain; any other key is a typo and is reported.
 KNOWN_KEYS: dict[str, frozenset[str]] = {
     "branch": frozenset({"profile"}),
-    "store": frozenset({"path", "key_file"}),
+    "store": frozenset(
+        {
+            "path", "key_source", "key_file", "wrapped_key_file", "passphrase_file", "passphrase_env", "tpm_dir", "tpm_tcti",
+            "keyring_service", "keyring_name",
+        }
+    ),
     "signing": frozenset(
         {
             "kind", "pkcs12", "passphrase_file", "module", "token_label", "key_label", "cert_label", "pin_file",
@@ -91,6 +102,13 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
 }
 REQUIRED_TABLES = ("branch", "store", "signing", "reader", "camera", "contract")
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
+
+# The [store] keys each key source reads, besides path and key_source.
+STORE_KEYS_BY_SOURCE = {
+    "wrapped_file": ("wrapped_key_file", "passphrase_file", "passphrase_env"),
+    "tpm": ("tpm_dir", "tpm_tcti"),
+    "keyring": ("keyring_service", "keyring_name"),
+}
 
 SIGNING_KEYS_BY_KIND = {
     "pkcs12": ("pkcs12", "passphrase_file"),
@@ -209,6 +227,34 @@ def _seal_key(signing: dict, home: Path) -> KeySource:
     )
 
 
+def _store_key(store: dict, home: Path) -> StoreKeySource:
+    """Build the key source of ``[store]``; a bare ``key_file`` is a legacy plain key."""
+    kind = store.get("key_source")
+    if kind is None:
+        if "key_file" not in store:
+            raise ConfigError(f"[store] in {CONFIG_NAME} needs key_source: one of {', '.join(STORE_KEYS_BY_SOURCE)}")
+        return PlainFileSource(_path(home, store["key_file"], "store.key_file"))
+    kind = _choice(kind, "store.key_source", tuple(STORE_KEYS_BY_SOURCE))
+    for key in store:
+        if key not in ("path", "key_source", *STORE_KEYS_BY_SOURCE[kind]):
+            raise ConfigError(f"store.{key} does not apply to key_source {kind!r}; remove it from {CONFIG_NAME}")
+
+    if kind == "wrapped_file":
+        if "passphrase_file" not in store and "passphrase_env" not in store:
+            raise ConfigError("key_source \"wrapped_file\" needs store.passphrase_file or store.passphrase_env")
+        return WrappedFileSource(
+            _path(home, store.get("wrapped_key_file"), "store.wrapped_key_file"),
+            passphrase_file=_path(home, store["passphrase_file"], "store.passphrase_file") if "passphrase_file" in store else None,
+            passphrase_env=_label(store["passphrase_env"], "store.passphrase_env") if "passphrase_env" in store else None,
+        )
+    if kind == "tpm":
+        return TpmSource(_path(home, store.get("tpm_dir"), "store.tpm_dir"), _label(store.get("tpm_tcti"), "store.tpm_tcti"))
+    return KeyringSource(
+        _label(store.get("keyring_service", "CounterSign"), "store.keyring_service"),
+        _label(store.get("keyring_name"), "store.keyring_name"),
+    )
+
+
 def _label(value: object, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"configuration value {name} must be a non-empty label, not {value!r}")
@@ -264,7 +310,8 @@ def load_config(home: Path) -> BranchConfig:
         home=home,
         branch=_load_branch(_path(home, document["branch"].get("profile"), "branch.profile")),
         store_path=_path(home, store.get("path"), "store.path"),
-        store_key_file=_path(home, store.get("key_file"), "store.key_file"),
+        store_key=_store_key(store, home),
+        store_key_file=_path(home, store["key_file"], "store.key_file") if "key_source" not in store and "key_file" in store else None,
         pkcs12_path=seal_key.path if isinstance(seal_key, Pkcs12KeySource) else None,
         pkcs12_passphrase_file=seal_key.passphrase_file if isinstance(seal_key, Pkcs12KeySource) else None,
         trust_roots=tuple(_path(home, value, "signing.trust_roots") for value in trust_roots),

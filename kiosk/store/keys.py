@@ -1,8 +1,7 @@
-"""The store key, kept in a key file readable only by the kiosk's user.
+"""Plain store key files: a raw hex key readable only by the kiosk's user.
 
-NOTE: a key file is the provisional arrangement. The key belongs in the operating
-system's keystore (a TPM 2.0 seal on kiosks, the Secret Service or Windows Credential
-Manager on desktops), with a passphrase-wrapped file only as the fallback.
+Branches keep their keys in a key source (:mod:`kiosk.store.key_sources`). A plain key
+file remains readable for branches provisioned before key sources, and for tests.
 """
 
 import logging
@@ -40,8 +39,16 @@ def create_key_file(path: Path) -> bytes:
     return key
 
 
-def load_key_file(path: Path) -> bytes:
-    """Read the key; raises :class:`StoreError` when missing, malformed or readable by others."""
+def load_key_file(path: Path | None) -> bytes:
+    """Read the key; raises :class:`StoreError` when missing, malformed or readable by others.
+
+    ``None`` is the ``store_key_file`` of a branch with a key source, which has no plain file.
+    """
+    if path is None:
+        raise StoreError(
+            "this branch keeps its store key in a key source ([store] key_source), not in a plain key file; "
+            "open the store with kiosk.store.key_sources.rotation.load_branch_keys"
+        )
     try:
         mode = path.stat().st_mode
         text = path.read_text().strip()

@@ -178,6 +178,15 @@ MIGRATIONS: tuple[Migration, ...] = (
                BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: DELETE is not allowed'); END""",
         ),
     ),
+    Migration(
+        7,
+        "flag face templates and signature strokes for encryption under the biometric key",
+        (
+            # SQL cannot encrypt: kiosk/store/biometrics.py encrypts the flagged values in one
+            # transaction at the first open with the biometric key, and then clears the flag.
+            "INSERT OR REPLACE INTO store_meta (name, value) VALUES ('biometrics_unsealed', '1')",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -27,6 +27,7 @@ from kiosk.identity.verification import VerificationResult
 from kiosk.rental import Reservation, Vehicle
 from kiosk.store.accounts import Actor, Permission, require_permission
 from kiosk.store.audit import append_audit
+from kiosk.store.biometrics import BiometricCipher, protect_strokes, protect_template, reveal_template
 from kiosk.store.database import Database
 from kiosk.store.evidence import ContractReading, append_evidence
 from sync.outbox import OutboxEvent
@@ -139,8 +140,12 @@ def _licence_from_json(text: str) -> DrivingLicence:
 class RentalStore:
     """The rental records of one branch; every method must run on the store's owner thread."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, biometrics: BiometricCipher | None = None) -> None:
+        """``biometrics`` encrypts face templates and signature strokes (:mod:`kiosk.store.biometrics`)."""
         self.database = database
+        self.biometrics = biometrics
+        if biometrics is not None:
+            biometrics.bind(database.connection)
         self._index_key = self._load_or_create_index_key()
 
     def _load_or_create_index_key(self) -> bytes:
@@ -400,9 +405,8 @@ class RentalStore:
                     draft.template_sha256,
                     json.dumps(draft.fields_json(), ensure_ascii=False),
                     json.dumps(acknowledged),
-                    # NOTE: strokes are biometric evidence and share the store key with identity
-                    # data; they should be encrypted under a separate key.
-                    json.dumps(signature_strokes),
+                    # Encrypted under the biometric key; the evidence digest reads them back decrypted.
+                    protect_strokes(self.biometrics, connection, json.dumps(signature_strokes)),
                     pdf,
                     pdf_sha256,
                     signer_subject,
@@ -482,8 +486,7 @@ class RentalStore:
         The customer row must exist (a stored verification creates it). The template is
         the 128-value descriptor as float32, which cannot be turned back into an image.
         """
-        # NOTE: templates are biometric data and share the store key with identity data;
-        # they should be encrypted under a separate key, with a retention limit.
+        # NOTE: templates have no retention limit yet.
         self.database.owner.check()
         vector = np.asarray(descriptor, dtype=np.float32)
         if vector.shape != (TEMPLATE_SIZE,):
@@ -496,7 +499,7 @@ class RentalStore:
                 raise KeyError(f"no customer {identity.masked_number}; store the verification first")
             connection.execute(
                 "INSERT INTO face_templates (customer_id, verification_id, template, created_at) VALUES (?, ?, ?, ?)",
-                (row[0], verification_id, vector.tobytes(), at.isoformat()),
+                (row[0], verification_id, protect_template(self.biometrics, connection, vector.tobytes()), at.isoformat()),
             )
 
     def face_templates(self) -> KnownFaces:
@@ -509,7 +512,9 @@ class RentalStore:
         if not rows:
             return KnownFaces(np.zeros((0, TEMPLATE_SIZE), dtype=np.float32), [], [], [])
         return KnownFaces(
-            templates=np.stack([np.frombuffer(row[0], dtype=np.float32) for row in rows]),
+            templates=np.stack(
+                [np.frombuffer(reveal_template(self.biometrics, bytes(row[0])), dtype=np.float32) for row in rows]
+            ),
             owner_ids=[row[1] for row in rows],
             masked_numbers=[mask_id_number(row[2]) for row in rows],
             recorded_at=[row[3] for row in rows],
