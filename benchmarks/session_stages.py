@@ -61,7 +61,7 @@ def run(home: Path, runs: int) -> dict[str, list[float]]:
             seed_demo_reservation(services.store, runtime.clock())
             session = runtime.new_session()
             session.start()
-            session.give_consent(True)
+            session.give_consent(True, True)
             for name, step in (
                 ("session: read document (card read, decode, checks, reservation)", session.read_document),
                 ("session: check licence", session.check_licence),

@@ -17,6 +17,7 @@ from kiosk.store.key_sources.plain_file import PlainFileSource
 from kiosk.store.key_sources.tpm import TpmSource
 from kiosk.store.key_sources.wrapped_file import WrappedFileSource
 from kiosk.rental import Branch
+from kiosk.store.retention import RetentionPolicy
 from resources import CONTRACTS_DIR
 
 CONFIG_NAME = "branch.toml"
@@ -72,6 +73,8 @@ class BranchConfig:
     duplicate_face_threshold: float = 0.45
     hq_template_key: Path | None = None  # HQ's template public key (PEM); no template is usable without it
     templates_dir: Path = CONTRACTS_DIR
+    retention: RetentionPolicy = RetentionPolicy()
+    purge_interval_minutes: int = 60  # how often the retention purge runs
 
     @property
     def log_dir(self) -> Path:
@@ -99,6 +102,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "face": frozenset({"threshold", "liveness", "capture_seconds", "camera_mirrored", "duplicate_threshold"}),
     "documents": frozenset({"margin_months_resident", "margin_months_other", "minimum_age"}),
     "licence": frozenset({"probation_policy"}),
+    "retention": frozenset({"face_template_days", "unsigned_session_days", "sent_event_days", "purge_interval_minutes"}),
 }
 REQUIRED_TABLES = ("branch", "store", "signing", "reader", "camera", "contract")
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
@@ -269,6 +273,18 @@ def _tsa_url(value: object) -> str | None:
     return value
 
 
+def _retention(table: dict) -> RetentionPolicy:
+    """Build the retention periods of ``[retention]``; each is a whole number of days, at least 1."""
+    defaults = RetentionPolicy()
+    return RetentionPolicy(
+        face_template_days=_integer(table.get("face_template_days", defaults.face_template_days), "retention.face_template_days", minimum=1),
+        unsigned_session_days=_integer(
+            table.get("unsigned_session_days", defaults.unsigned_session_days), "retention.unsigned_session_days", minimum=1
+        ),
+        sent_event_days=_integer(table.get("sent_event_days", defaults.sent_event_days), "retention.sent_event_days", minimum=1),
+    )
+
+
 def _load_branch(branch_file: Path) -> Branch:
     try:
         branch = Branch(**json.loads(branch_file.read_text(encoding="utf-8")))
@@ -300,6 +316,7 @@ def load_config(home: Path) -> BranchConfig:
     face = document.get("face", {})
     documents = document.get("documents", {})
     licence = document.get("licence", {})
+    retention = document.get("retention", {})
 
     seal_key = _seal_key(signing, home)
     trust_roots = signing.get("trust_roots", [])
@@ -345,4 +362,6 @@ def load_config(home: Path) -> BranchConfig:
         duplicate_face_threshold=_number(face.get("duplicate_threshold", 0.45), "face.duplicate_threshold", 0.2, 0.6),
         hq_template_key=_path(home, contract["hq_template_key"], "contract.hq_template_key") if "hq_template_key" in contract else None,
         templates_dir=_path(home, contract["templates_dir"], "contract.templates_dir") if "templates_dir" in contract else CONTRACTS_DIR,
+        retention=_retention(retention),
+        purge_interval_minutes=_integer(retention.get("purge_interval_minutes", 60), "retention.purge_interval_minutes", minimum=1),
     )

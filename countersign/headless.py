@@ -17,13 +17,13 @@ def drive_session(
     pad: SignaturePad,
     on_record: Callable[[StageRecord], None] = lambda record: None,
 ) -> None:
-    """Walk ``session`` to a terminal stage as a customer who agrees to everything would.
+    """Walk ``session`` to a terminal stage as a customer who gives both consents and agrees to everything would.
 
     A step that returns a retry outcome is tried at most three times in all, then the session is cancelled.
     """
     steps: dict[Stage, Callable[[], StageRecord]] = {
         Stage.WELCOME: session.start,
-        Stage.CONSENT: lambda: session.give_consent(True),
+        Stage.CONSENT: lambda: session.give_consent(id_processing=True, face_processing=True),
         Stage.DOCUMENT: session.read_document,
         Stage.LICENCE: session.check_licence,
         Stage.FACE: session.capture_face,

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from countersign.config import BranchConfig
 from countersign.demo_branch import load_simulated_card
+from countersign.scheduler import RetentionScheduler, start_retention_scheduler
 from devices.camera import Camera, OpenCvCamera, RecordedCamera
 from devices.camera_feed import RECORDED_FRAMES_PER_SECOND, CameraFeed
 from devices.idcard.photo import NoWltDecoder, PhotoDecoder, SimulatedPhotoCodec
@@ -64,6 +65,7 @@ class BranchRuntime:
         self._run_dir: tempfile.TemporaryDirectory | None = None
         self.database: Database | None = None
         self.sealer: ContractSealer | None = None
+        self.retention: RetentionScheduler | None = None
         self.services: SessionServices | None = None
 
     def clock(self) -> datetime:
@@ -114,6 +116,7 @@ class BranchRuntime:
             camera_mirrored=config.camera_mirrored,
             duplicate_face_threshold=config.duplicate_face_threshold,
         )
+        self.retention = start_retention_scheduler(config, keys.store, lambda: self.clock())
         log.info("branch %s started", config.branch.branch_id)
         return self
 
@@ -172,6 +175,9 @@ class BranchRuntime:
         return RentalSession(self.services)
 
     def stop(self) -> None:
+        if self.retention is not None:
+            self.retention.stop()
+            self.retention = None
         if self.services is not None:
             self.services.reader.close()
             self.services.camera.close()

@@ -328,7 +328,7 @@ def runtime(branch_home, face_model):
 
 
 def walk_to_contract(session) -> None:
-    steps = [session.start, lambda: session.give_consent(True), session.read_document, session.check_licence,
+    steps = [session.start, lambda: session.give_consent(True, True), session.read_document, session.check_licence,
              session.capture_face, session.verify, session.prepare_contract]
     for step in steps:
         record = step()

@@ -72,7 +72,7 @@ def _book_for(runtime: BranchRuntime, name: str) -> None:
 
 
 def _walk_to_contract(session) -> None:
-    steps = [session.start, lambda: session.give_consent(True), session.read_document, session.check_licence,
+    steps = [session.start, lambda: session.give_consent(True, True), session.read_document, session.check_licence,
              session.capture_face, session.verify]
     for step in steps:
         record = step()

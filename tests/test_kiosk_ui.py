@@ -100,7 +100,10 @@ def assert_large_targets(window: KioskWindow) -> None:
 def walk_to_document(qtbot, window: KioskWindow) -> None:
     click(qtbot, window.welcome.start_button)
     wait_idle_on(qtbot, window, Stage.CONSENT)
-    click(qtbot, window.screens[Stage.CONSENT].accept_button)
+    consent = window.screens[Stage.CONSENT]
+    consent.id_box.setChecked(True)
+    consent.face_box.setChecked(True)
+    click(qtbot, consent.continue_button)
     wait_idle_on(qtbot, window, Stage.DOCUMENT)
 
 
@@ -382,9 +385,39 @@ def test_declined_consent_shows_counter_message(qtbot, open_kiosk):
 
     wait_idle_on(qtbot, window, exit_screen=True)
     text = visible_text(window)
-    assert "已取消办理" in text
+    assert "您未同意处理身份证信息" in text
     assert "请到柜台由工作人员为您办理" in text
-    assert not window.exit_screen.reference_label.isVisible()
+    assert window.exit_screen.reference_label.isVisible()
+
+
+def test_consent_boxes_start_unticked(qtbot, open_kiosk):
+    window = open_kiosk()
+    click(qtbot, window.welcome.start_button)
+    wait_idle_on(qtbot, window, Stage.CONSENT)
+    consent = window.screens[Stage.CONSENT]
+    assert not consent.id_box.isChecked()
+    assert not consent.face_box.isChecked()
+    assert not consent.continue_button.isEnabled()
+    text = visible_text(window)
+    assert "保存期限" in text
+    assert "180 天后删除" in text
+    consent.id_box.setChecked(True)
+    assert consent.continue_button.isEnabled()
+
+
+def test_declined_face_consent_goes_to_clerk(qtbot, open_kiosk):
+    window = open_kiosk()
+    click(qtbot, window.welcome.start_button)
+    wait_idle_on(qtbot, window, Stage.CONSENT)
+    consent = window.screens[Stage.CONSENT]
+    consent.id_box.setChecked(True)
+    click(qtbot, consent.continue_button)
+
+    wait_idle_on(qtbot, window, exit_screen=True)
+    session = window.context.session
+    assert session.stage is Stage.CLERK_REVIEW
+    assert [record.stage for record in session.records] == [Stage.WELCOME, Stage.CONSENT]
+    assert "您未同意处理人脸信息" in visible_text(window)
 
 
 def test_cancel_button_ends_session(qtbot, open_kiosk):

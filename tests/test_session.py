@@ -19,7 +19,7 @@ from kiosk.contracts.validation import load_trust_roots, validate_sealed_pdf
 from kiosk.errors import SessionStateError
 from kiosk.rental import Vehicle
 from kiosk.session import Stage
-from kiosk.session.consent import CONSENT_VERSION
+from kiosk.session.consent import FACE_CONSENT_VERSION, ID_CONSENT_VERSION
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def _walk_to(session, stage: Stage) -> None:
     """Run the happy-path steps until ``stage`` is reached, failing on any other outcome."""
     steps = {
         Stage.WELCOME: session.start,
-        Stage.CONSENT: lambda: session.give_consent(True),
+        Stage.CONSENT: lambda: session.give_consent(True, True),
         Stage.DOCUMENT: session.read_document,
         Stage.LICENCE: session.check_licence,
         Stage.FACE: session.capture_face,
@@ -98,7 +98,8 @@ def test_whole_rental_signed_and_stored(start_runtime):
     }
     assert runtime.services.store.find_reservation("110105196108040013") is None
     consent = runtime.services.store.pending_events()[0].payload["consent"]
-    assert consent["version"] == CONSENT_VERSION
+    assert consent["id_processing"] == {"version": ID_CONSENT_VERSION, "given": True}
+    assert consent["face_processing"] == {"version": FACE_CONSENT_VERSION, "given": True}
 
 
 def test_other_person_refused_on_face(start_runtime, branch_home):
@@ -274,11 +275,11 @@ def test_card_without_reservation_goes_to_clerk(start_runtime):
     assert "No reservation" in record.reason.en
 
 
-def test_declined_consent_cancels(start_runtime):
+def test_declined_id_consent_goes_to_counter(start_runtime):
     session = start_runtime().new_session()
     session.start()
-    record = session.give_consent(False)
-    assert session.stage is Stage.CANCELLED
+    record = session.give_consent(False, True)
+    assert session.stage is Stage.CLERK_REVIEW
     assert "counter" in record.reason.en
 
 

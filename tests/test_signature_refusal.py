@@ -112,7 +112,7 @@ def session_at_sign(branch_home, face_model):
     try:
         seed_demo_reservation(runtime.services.store, runtime.clock())
         session = runtime.new_session()
-        steps = [session.start, lambda: session.give_consent(True), session.read_document, session.check_licence,
+        steps = [session.start, lambda: session.give_consent(True, True), session.read_document, session.check_licence,
                  session.capture_face, session.verify, session.prepare_contract,
                  lambda: session.acknowledge(session.clauses_to_acknowledge)]
         for step in steps:

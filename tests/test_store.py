@@ -130,7 +130,11 @@ def test_consent_is_stored_with_verification(store_path, key):
         ).fetchone()
         assert row == ("consent-x", NOW.isoformat())
         event = store.pending_events()[-1]
-        assert event.payload["consent"] == {"version": "consent-x", "accepted_at": NOW.isoformat()}
+        assert event.payload["consent"] == {
+            "id_processing": {"version": "consent-x", "given": True},
+            "face_processing": {"version": None, "given": False},
+            "decided_at": NOW.isoformat(),
+        }
     finally:
         database.close()
 

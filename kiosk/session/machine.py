@@ -60,7 +60,8 @@ from kiosk.messages import Message
 from kiosk.rental import Reservation
 from kiosk.session.services import SessionServices
 from kiosk.session.stages import TERMINAL_STAGES, Stage, StageRecord
-from kiosk.session.consent import CONSENT_VERSION
+from kiosk.session.consent import FACE_CONSENT_VERSION, ID_CONSENT_VERSION
+from kiosk.store.clock_check import ClockImplausible, check_clock
 from kiosk.store.evidence import ContractReading
 from kiosk.store.rentals import Consent, StoredContract
 
@@ -177,21 +178,60 @@ class RentalSession:
         self._require(Stage.WELCOME)
         return self._record(Outcome.PASS, Message("欢迎使用自助租车。", "Welcome to self-service rental."), Stage.CONSENT)
 
-    def give_consent(self, accepted: bool, version: str = CONSENT_VERSION) -> StageRecord:
-        """Record the customer's response to consent text ``version``; declining ends the session."""
+    def give_consent(
+        self,
+        id_processing: bool,
+        face_processing: bool,
+        id_version: str = ID_CONSENT_VERSION,
+        face_version: str = FACE_CONSENT_VERSION,
+    ) -> StageRecord:
+        """Record the answers to the ID-processing and face-processing consents, shown as the given text versions.
+
+        Both answers are stored with a verification record. Without ID consent the
+        customer goes to the counter. Without face consent the session goes to clerk
+        review before any camera step, so a clerk verifies the customer in person.
+        """
         self._require(Stage.CONSENT)
-        if not accepted:
-            return self._record(
-                Outcome.FAIL,
+        self.consent = Consent(id_version, self.services.clock(), face_version, id_processing, face_processing)
+        log.info(
+            "session %s: consent to ID processing %s (%s), to face processing %s (%s)",
+            self.session_id,
+            "given" if id_processing else "declined",
+            id_version,
+            "given" if face_processing else "declined",
+            face_version,
+        )
+        if id_processing and face_processing:
+            return self._record(Outcome.PASS, Message("您已同意处理个人信息。", "You consented to the processing of your data."), Stage.DOCUMENT)
+
+        if not id_processing:
+            check = Check(
+                "id_consent",
+                Outcome.REVIEW,
                 Message(
-                    "您未同意处理个人信息，无法自助办理。请到柜台由工作人员为您办理。",
-                    "Without your consent the kiosk cannot continue. Please go to the counter, where staff can help you.",
+                    "您未同意处理身份证信息，无法自助办理。请到柜台由工作人员为您办理。",
+                    "Without your consent to processing your ID card data the kiosk cannot continue. "
+                    "Please go to the counter, where staff can help you.",
                 ),
-                Stage.CANCELLED,
+                {"reason": "customer declined ID processing"},
             )
-        self.consent = Consent(version, self.services.clock())
-        log.info("session %s: consent %s accepted", self.session_id, version)
-        return self._record(Outcome.PASS, Message("您已同意处理个人信息。", "You consented to the processing of your data."), Stage.DOCUMENT)
+        else:
+            check = Check(
+                "face_consent",
+                Outcome.REVIEW,
+                Message(
+                    "您未同意处理人脸信息，本机不会拍摄您的面部。请到柜台由工作人员人工核验您的身份。",
+                    "You declined face processing, so the kiosk will not take a picture of your face. "
+                    "Please go to the counter, where staff will check your identity in person.",
+                ),
+                {"reason": "customer declined face processing"},
+            )
+        self.checks.append(check)
+        try:
+            self._store_verification(VerificationResult(tuple(self.checks)))
+        except Exception as error:
+            return self._unexpected(error)
+        return self._record(Outcome.REVIEW, check.reason, Stage.CLERK_REVIEW)
 
     def read_document(self) -> StageRecord:
         """Read the ID card, check it and find the customer's reservation."""
@@ -505,6 +545,14 @@ class RentalSession:
         assert self.identity is not None
         assert self.reservation is not None
         services = self.services
+        try:
+            check_clock(services.store.database, services.clock())
+        except ClockImplausible as error:
+            log.error("session %s: signing refused because the clock is implausible: %s", self.session_id, error)
+            return self._record(Outcome.REVIEW, error.message, Stage.CLERK_REVIEW)
+        except Exception as error:
+            return self._unexpected(error)
+
         try:
             check_signature(signature)
         except SignatureRejected as error:

@@ -142,6 +142,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        5,
+        "separate ID-processing and face-processing consents, each with its text version and answer",
+        (
+            # consent_version and consent_at now hold the ID-processing consent's text and
+            # the time of the answer; before this version they held the single consent.
+            "ALTER TABLE verifications ADD COLUMN id_consent_given INTEGER",
+            "ALTER TABLE verifications ADD COLUMN face_consent_version TEXT",
+            "ALTER TABLE verifications ADD COLUMN face_consent_given INTEGER",
+        ),
+    ),
+    Migration(
         6,
         "staff accounts with hashed PINs, and the append-only audit log",
         (

@@ -40,13 +40,24 @@ _WITHDRAWAL_LIST_KEY = "template_withdrawal_list"
 
 @dataclass(frozen=True)
 class Consent:
-    """The consent text version a customer accepted, and when."""
+    """The customer's answers to the ID-processing and face-processing consents, and when.
 
-    version: str
-    accepted_at: datetime
+    ``id_version`` and ``face_version`` name the texts shown. ``face_version`` is ``None``
+    when only one consent was asked, as before the consents were separated.
+    """
 
-    def to_json(self) -> dict[str, str]:
-        return {"version": self.version, "accepted_at": self.accepted_at.isoformat()}
+    id_version: str
+    decided_at: datetime
+    face_version: str | None = None
+    id_given: bool = True
+    face_given: bool = False
+
+    def to_json(self) -> dict:
+        return {
+            "id_processing": {"version": self.id_version, "given": self.id_given},
+            "face_processing": {"version": self.face_version, "given": self.face_given},
+            "decided_at": self.decided_at.isoformat(),
+        }
 
 
 TEMPLATE_SIZE = 128
@@ -320,7 +331,8 @@ class RentalStore:
                 customer_id = self._upsert_customer(connection, identity, phone, at)
             connection.execute(
                 "INSERT INTO verifications (verification_id, session_id, customer_id, reservation_no, decision, "
-                " checks, created_at, consent_version, consent_at, face_status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " checks, created_at, consent_version, consent_at, face_status, id_consent_given, face_consent_version,"
+                " face_consent_given) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     verification_id,
                     session_id,
@@ -329,9 +341,12 @@ class RentalStore:
                     result.decision.value,
                     json.dumps(result.to_json()["checks"], ensure_ascii=False),
                     at.isoformat(),
-                    consent.version if consent else None,
-                    consent.accepted_at.isoformat() if consent else None,
+                    consent.id_version if consent else None,
+                    consent.decided_at.isoformat() if consent else None,
                     face_status_of(result).value,
+                    consent.id_given if consent else None,
+                    consent.face_version if consent else None,
+                    consent.face_given if consent else None,
                 ),
             )
             self._append_event(

@@ -34,8 +34,10 @@ def begin_session(runtime: BranchRuntime, prepare: Callable[[BranchRuntime], Non
     return Operation("begin_session", "busy.beginning", work)
 
 
-def give_consent(session: RentalSession, accepted: bool) -> Operation:
-    return Operation("give_consent", "busy.consent", lambda: session.give_consent(accepted), session.session_id)
+def give_consent(session: RentalSession, id_processing: bool, face_processing: bool) -> Operation:
+    return Operation(
+        "give_consent", "busy.consent", lambda: session.give_consent(id_processing, face_processing), session.session_id
+    )
 
 
 def read_document(session: RentalSession) -> Operation:

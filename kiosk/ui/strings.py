@@ -46,8 +46,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "welcome.start": ("开始办理", "Start"),
     # Consent
     "consent.title": ("个人信息处理告知与同意", "Consent to the processing of your personal data"),
-    "consent.accept": ("同意并继续", "I agree, continue"),
-    "consent.decline": ("不同意", "I do not agree"),
+    "consent.continue": ("继续", "Continue"),
+    "consent.decline": ("不同意，到柜台办理", "I do not agree, go to the counter"),
     # Document
     "document.title": ("请将身份证放在读卡区", "Place your ID card on the reader"),
     "document.body": (
