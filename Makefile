@@ -64,3 +64,9 @@ clean:
 bench-contracts: setup
 	$(BIN)/python benchmarks/contract_signing.py --runs 30
 	COUNTERSIGN_DEMO_FACES=$(CURDIR)/$(FACES) $(BIN)/python benchmarks/archive_verify.py --contracts 10000
+
+# Start-up integrity checks on a 1 GiB store built in a temporary folder (about a
+# minute on 2 cores, and 1 GiB of free space in $TMPDIR). Not part of `make test`.
+.PHONY: bench-store-integrity
+bench-store-integrity: setup
+	$(BIN)/python benchmarks/store_integrity.py --size-mb 1024 --runs 3

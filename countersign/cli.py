@@ -21,6 +21,7 @@ from countersign.commands import id as id_commands
 from countersign.commands import mrz as mrz_commands
 from countersign.commands import reader as reader_commands
 from countersign.commands import report as report_commands
+from countersign.commands import store as store_commands
 from countersign.commands import template as template_commands
 from countersign.config import CONFIG_NAME, load_config
 from countersign.logs import configure_logging
@@ -40,6 +41,7 @@ COMMAND_MODULES: list = [
     mrz_commands,
     reader_commands,
     report_commands,
+    store_commands,
     template_commands,
 ]
 
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Checking a PDF or a template on a machine without a branch logs to the terminal
         # only, and creates nothing.
-        file_tool = args.command in ("check-pdf", "contract", "template")
+        file_tool = args.command in ("check-pdf", "contract", "template", "store")
         log_dir = None if file_tool and not args.home.is_dir() else args.home / "logs"
         configure_logging(log_dir, verbose=args.verbose)
     except OSError as error:

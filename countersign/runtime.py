@@ -29,6 +29,7 @@ from kiosk.session import RentalSession, SessionServices
 from kiosk.store.database import Database
 from kiosk.store.biometrics import BiometricCipher
 from kiosk.store.key_sources.rotation import load_branch_keys
+from kiosk.store.quarantine import open_at_start
 from kiosk.store.rentals import RentalStore
 
 log = logging.getLogger(__name__)
@@ -75,8 +76,9 @@ class BranchRuntime:
         config = self.config
         camera: CameraFeed | None = None
         try:
+            # Both integrity checks run here; a damaged store is moved into quarantine.
             keys = load_branch_keys(config.store_path, config.store_key)
-            self.database = Database.open(config.store_path, keys.store)
+            self.database = open_at_start(config.store_path, keys.store)
             # NOTE: strokes stay under the store key only, because 'archive verify' opens the store
             # without the biometric key and would then report every sealed contract as altered.
             store = RentalStore(self.database, BiometricCipher(keys.biometric, strokes=False))

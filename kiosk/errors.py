@@ -97,6 +97,23 @@ class SchemaTooNew(StoreError):
     """The store was written by a newer CounterSign than this one."""
 
 
+class StoreCorrupt(StoreError):
+    """The store failed an integrity check, or its schema cannot be read; a kiosk start moves it into quarantine."""
+
+    message = Message(
+        "暂停服务：本机数据存储已损坏，需要维修。请联系工作人员。",
+        "Out of service: the local data store is damaged and service is needed. Please ask a member of staff.",
+    )
+
+
+class StoreOldFormat(StoreError):
+    """The store is a SQLCipher 3 file; ``countersign store migrate`` converts it once."""
+
+
+class StoreNotEncrypted(StoreError):
+    """The store path holds a plain SQLite file; personal data is never kept unencrypted."""
+
+
 class ReservationTaken(StoreError):
     """The reservation was picked up by another session while this one ran."""
 

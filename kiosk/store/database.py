@@ -1,7 +1,8 @@
 """Opening the SQLCipher 4 store: key, checks, pragmas and migrations.
 
-The store is opened with a raw 256-bit key, so no passphrase derivation runs. Before
-anything is written the key is tested with a read; a wrong key leaves the file
+The store is opened with a raw 256-bit key (``PRAGMA key = "x'…'"``), so no passphrase
+derivation runs. Before anything is written the key is tested with a read. A wrong key,
+a SQLCipher 3 file and a plain SQLite file are each rejected with the file left
 byte-identical. Writes use WAL with ``synchronous=FULL`` so that a committed
 transaction survives a power cut.
 """
@@ -15,7 +16,16 @@ from pathlib import Path
 import sqlcipher3
 
 from devices.ownership import ThreadOwner
-from kiosk.errors import SchemaTooNew, StoreError, StoreMissing, WrongStoreKey
+from kiosk.errors import (
+    SchemaTooNew,
+    StoreCorrupt,
+    StoreError,
+    StoreMissing,
+    StoreNotEncrypted,
+    StoreOldFormat,
+    WrongStoreKey,
+)
+from kiosk.store.integrity import has_plain_sqlite_header, integrity_problems, opens_as_sqlcipher3, pragma_key
 from kiosk.store.migrations import LATEST_VERSION, MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -32,10 +42,14 @@ class Database:
         self.owner = ThreadOwner(f"store {path.name}")
 
     @classmethod
-    def open(cls, path: Path, key: bytes, create: bool = False) -> "Database":
+    def open(cls, path: Path, key: bytes, create: bool = False, check_integrity: bool = False) -> "Database":
         """Open (or with ``create``, create) the store at ``path`` and migrate it.
 
-        Raises :class:`StoreMissing`, :class:`WrongStoreKey`, :class:`SchemaTooNew` or
+        With ``check_integrity``, ``cipher_integrity_check`` and ``integrity_check`` run
+        before anything is written, and damage raises :class:`StoreCorrupt` with the file
+        closed and left as it was (:func:`kiosk.store.quarantine.open_at_start` moves it aside).
+        Raises :class:`StoreMissing`, :class:`WrongStoreKey`, :class:`StoreOldFormat`,
+        :class:`StoreNotEncrypted`, :class:`StoreCorrupt`, :class:`SchemaTooNew` or
         :class:`StoreError`.
         """
         if not path.exists() and not create:
@@ -45,6 +59,8 @@ class Database:
         if not create and path.stat().st_size == 0:
             # SQLCipher would treat an empty file as a new store and start again from nothing.
             raise StoreError(f"store {path} is empty (0 bytes); restore it from a backup instead of starting a new store")
+        if not create and has_plain_sqlite_header(path):
+            raise StoreNotEncrypted(f"store {path} is a plain SQLite file, not a SQLCipher store; the file was not changed")
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if create:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -52,13 +68,22 @@ class Database:
         connection = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
             connection.execute("PRAGMA cipher_log_level = NONE")
-            connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            connection.execute(f"PRAGMA key = \"{pragma_key(key)}\"")
             try:
                 connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
             except sqlcipher3.DatabaseError as error:
+                if getattr(error, "sqlite_errorcode", None) == sqlcipher3.SQLITE_CORRUPT:
+                    # Page 1 decrypted, so the key is right, but a page of the schema is damaged.
+                    raise StoreCorrupt(f"store {path} is damaged: the schema cannot be read: {error}") from error
+                if opens_as_sqlcipher3(path, pragma_key(key)):
+                    raise StoreOldFormat(
+                        f"store {path} is a SQLCipher 3 file; stop the kiosk and run "
+                        f"'countersign store migrate {path} --key-file KEY_FILE' once to convert it to SQLCipher 4; "
+                        "the file was not changed"
+                    ) from error
                 raise WrongStoreKey(
-                    f"the key does not open {path}: the key is wrong, or the file is damaged or not a "
-                    "SQLCipher 4 store; the file was not changed"
+                    f"the key does not open {path}: the key is wrong, or the file's first page is damaged; "
+                    "the file was not changed"
                 ) from error
 
             version = connection.execute("PRAGMA cipher_version").fetchone()
@@ -68,6 +93,10 @@ class Database:
             # Another process (a second kiosk window, a diagnostic command) may hold the
             # write lock for a moment; wait for it instead of failing at once.
             connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if check_integrity:
+                problems = integrity_problems(connection)
+                if problems:
+                    raise StoreCorrupt(f"store {path} failed its integrity check: " + "; ".join(problems))
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = FULL")
             connection.execute("PRAGMA foreign_keys = ON")

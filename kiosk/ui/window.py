@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 
 from countersign.runtime import BranchRuntime
-from kiosk.errors import user_message
+from kiosk.errors import SchemaTooNew, StoreCorrupt, StoreNotEncrypted, StoreOldFormat, WrongStoreKey, user_message
 from kiosk.messages import Message
 from kiosk.session import Stage
 from kiosk.ui import session_ops, strings
@@ -245,7 +245,25 @@ class KioskWindow(QMainWindow):
 
     def _runtime_failed(self, error: Exception) -> None:
         log.error("kiosk unavailable: the branch runtime did not start: %s", error)
+        # A store file that cannot be used needs a technician; the customer gets nothing else to press.
+        if isinstance(error, (StoreCorrupt, StoreOldFormat, StoreNotEncrypted, WrongStoreKey, SchemaTooNew)):
+            self._show_service_needed(user_message(error))
+            return
         self.welcome.set_available(False, user_message(error))
+
+    def _show_service_needed(self, message: Message) -> None:
+        """Replace the whole page with "out of service" in both languages; the kiosk takes no input after it."""
+        self.header.hide()
+        self.stack.hide()
+        self.busy_label.hide()
+        self.service_notice = QLabel(self)
+        self.service_notice.setObjectName("serviceNeeded")
+        self.service_notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.service_notice.setWordWrap(True)
+        self.service_notice.setStyleSheet("font-size: 40px; padding: 64px;")
+        self.service_notice.setText(f"暂停服务 / Service needed\n\n{message.zh}\n\n{message.en}")
+        self.centralWidget().layout().addWidget(self.service_notice, 1)
+        self.service_notice.show()
 
     def _show_failure(self, error: Exception) -> None:
         self.show_message(user_message(error))
