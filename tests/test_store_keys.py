@@ -1,13 +1,12 @@
 """Store keys in a passphrase-wrapped file: provisioning, loading, rotation and the branch configuration."""
 
-import argparse
 import json
 import secrets
 import stat
 
 import pytest
 
-from countersign.commands.store_rekey import command_rekey
+from countersign import cli
 from countersign.config import load_config
 from countersign.demo_branch import demo_data
 from kiosk.errors import ConfigError, WrongStoreKey
@@ -180,7 +179,7 @@ def test_rekey_command_rotates(tmp_path, capsys, monkeypatch):
     old = config.store_key.create()
     open_keyed_store(config.store_path, config.store_key, create=True).database.close()
 
-    status = command_rekey(argparse.Namespace(home=home, json=True))
+    status = cli.main(["--home", str(home), "--json", "store", "rekey"])
     output = json.loads(capsys.readouterr().out)
     assert status == 0
     assert output["key_source"]["kind"] == "wrapped_file"

@@ -11,6 +11,7 @@ import logging
 import sys
 from pathlib import Path
 
+from countersign.commands.store_rekey import add_rekey
 from kiosk.errors import ConfigError, StoreError, WrongStoreKey
 from kiosk.messages import Message
 from kiosk.store.cipher_migration import CipherMigration, migrate_sqlcipher3
@@ -42,6 +43,8 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     migrate.add_argument("path", type=Path, help="the SQLCipher 3 store file")
     migrate.add_argument("--key-file", type=Path, required=True, help="file holding the key, as for 'store check'")
     migrate.set_defaults(handler=command_migrate)
+
+    add_rekey(actions, common)
 
 
 def _read_key_file(path: Path | None) -> str | None:
