@@ -65,6 +65,20 @@ bench-contracts: setup
 	$(BIN)/python benchmarks/contract_signing.py --runs 30
 	COUNTERSIGN_DEMO_FACES=$(CURDIR)/$(FACES) $(BIN)/python benchmarks/archive_verify.py --contracts 10000
 
+# SQLCipher store beside plain SQLite on the store's write pattern, then a keyed-hash
+# lookup among 1,000,000 blacklist entries (about 40 s). Not part of `make test`.
+.PHONY: bench-store
+bench-store: setup
+	$(BIN)/python benchmarks/store_vs_sqlite.py --rentals 500 --lookups 500 --folder build
+	$(BIN)/python benchmarks/hmac_lookup.py --entries 1000000 --folder build
+
+# The crash-safety test with 1,000 SIGKILL points instead of the 10 of `make test`.
+# COUNTERSIGN_CRASH_SEED=N repeats a run.
+.PHONY: soak
+soak: setup
+	COUNTERSIGN_KILL_POINTS=1000 COUNTERSIGN_ARCHIVE_CHECK_EVERY=50 QT_QPA_PLATFORM=offscreen \
+		COUNTERSIGN_DEMO_FACES=$(CURDIR)/$(FACES) $(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_crash_safety.py
+
 # Start-up integrity checks on a 1 GiB store built in a temporary folder (about a
 # minute on 2 cores, and 1 GiB of free space in $TMPDIR). Not part of `make test`.
 .PHONY: bench-store-integrity
