@@ -34,9 +34,8 @@ from countersign.headless import drive_session  # noqa: E402
 from countersign.runtime import BranchRuntime  # noqa: E402
 from devices.signature_pad import SimulatedSignaturePad  # noqa: E402
 from kiosk.session import Stage  # noqa: E402
-from kiosk.store.database import Database  # noqa: E402
 from kiosk.store.evidence import ContractReading  # noqa: E402
-from kiosk.store.keys import load_key_file  # noqa: E402
+from kiosk.store.key_sources.rotation import open_keyed_store  # noqa: E402
 from kiosk.store.rentals import RentalStore  # noqa: E402
 
 CONTRACTS_PER_DAY = 100
@@ -56,7 +55,7 @@ def sign_one_contract(home: Path):
 def fill_store(home: Path, session, branch_id: str, count: int) -> None:
     """Store ``count`` copies of the session's contract, each with its reservation, verification and evidence."""
     config = load_config(home)
-    database = Database.open(config.store_path, load_key_file(config.store_key_file))
+    database = open_keyed_store(config.store_path, config.store_key).database
     database.connection.execute("PRAGMA synchronous = OFF")
     store = RentalStore(database)
     strokes = SimulatedSignaturePad().capture().to_json()

@@ -79,9 +79,7 @@ class BranchRuntime:
             # Both integrity checks run here; a damaged store is moved into quarantine.
             keys = load_branch_keys(config.store_path, config.store_key)
             self.database = open_at_start(config.store_path, keys.store)
-            # NOTE: strokes stay under the store key only, because 'archive verify' opens the store
-            # without the biometric key and would then report every sealed contract as altered.
-            store = RentalStore(self.database, BiometricCipher(keys.biometric, strokes=False))
+            store = RentalStore(self.database, BiometricCipher(keys.biometric))
             reader, decoder = self._start_reader()
             camera = self._open_camera()
             model = self.face_model or FaceModel()

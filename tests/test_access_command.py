@@ -95,12 +95,11 @@ def _seed_reservation(home) -> str:
 
     from countersign.config import load_config
     from countersign.demo_branch import seed_demo_reservation
-    from kiosk.store.database import Database
-    from kiosk.store.keys import load_key_file
+    from kiosk.store.key_sources.rotation import open_keyed_store
     from kiosk.store.rentals import RentalStore
 
     config = load_config(home)
-    database = Database.open(config.store_path, load_key_file(config.store_key_file))
+    database = open_keyed_store(config.store_path, config.store_key).database
     try:
         reservation = seed_demo_reservation(RentalStore(database), datetime.now(ZoneInfo(config.branch.timezone)))
     finally:

@@ -22,8 +22,7 @@ from devices.signature_pad import SimulatedSignaturePad
 from kiosk.contracts.validation import load_trust_roots
 from kiosk.session import Stage
 from kiosk.store.archive import verify_archive
-from kiosk.store.database import Database
-from kiosk.store.keys import load_key_file
+from kiosk.store.key_sources.rotation import open_keyed_store
 
 CONTRACTS = 4
 DEMO_ID_NUMBER = "110105196108040013"
@@ -59,7 +58,7 @@ def archive(archive_home, tmp_path):
 def tamper(home, change: Callable) -> None:
     """Open the branch store with its key and run ``change(connection)`` on it."""
     config = load_config(home)
-    database = Database.open(config.store_path, load_key_file(config.store_key_file))
+    database = open_keyed_store(config.store_path, config.store_key).database
     try:
         change(database.connection)
     finally:
@@ -69,7 +68,7 @@ def tamper(home, change: Callable) -> None:
 def problems_of(home) -> list[tuple[str, str]]:
     """Run the archive check in process and return its (contract number, problem) pairs."""
     config = load_config(home)
-    database = Database.open(config.store_path, load_key_file(config.store_key_file))
+    database = open_keyed_store(config.store_path, config.store_key).database
     try:
         report = verify_archive(database, load_trust_roots(list(config.trust_roots)))
     finally:
@@ -323,11 +322,11 @@ def test_verify_command_reports_json(archive):
     assert DEMO_ID_NUMBER not in log_text
 
 
-def test_verify_command_without_store_key_exits_2(archive):
+def test_verify_command_with_wrong_passphrase_exits_2(archive):
     home, _ = archive
     config = load_config(home)
-    config.store_key_file.write_text("00" * 32)
+    config.store_key.passphrase_file.write_text("not the passphrase\n")
 
     result = run_verify(home, "--json")
     assert result.returncode == 2
-    assert "the key is wrong" in json.loads(result.stdout)["error"]
+    assert "passphrase" in json.loads(result.stdout)["error"]

@@ -42,8 +42,7 @@ import pytest
 from countersign.config import load_config
 from kiosk.contracts.validation import load_trust_roots
 from kiosk.store.archive import verify_archive
-from kiosk.store.database import Database
-from kiosk.store.key_sources.rotation import load_branch_keys
+from kiosk.store.key_sources.rotation import open_keyed_store
 
 WORKER = Path(__file__).resolve().parent / "crash_worker.py"
 
@@ -137,7 +136,8 @@ def check_store(home: Path, report_file: Path, state: SoakState, archive_check: 
     """Open the store after a kill, assert everything this module promises and return the stored count."""
     context = f"(seed {state.seed}, after kill {state.kills})"
     config = load_config(home)
-    database = Database.open(config.store_path, load_branch_keys(config.store_path, config.store_key).store)
+    # With the biometric key bound, strokes read back as the text their evidence hashed.
+    database = open_keyed_store(config.store_path, config.store_key).database
     try:
         connection = database.connection
         integrity = connection.execute("PRAGMA integrity_check").fetchall()

@@ -438,7 +438,7 @@ def test_cancel_button_ends_session(qtbot, open_kiosk):
 
 
 def test_runtime_start_failure_keeps_window_open(qtbot, open_kiosk, branch_config, caplog):
-    (branch_config.home / "keys" / "store.key").unlink()
+    (branch_config.home / "keys" / "store.pass").unlink()
     with caplog.at_level(logging.ERROR):
         window = open_kiosk(wait_ready=False)
         qtbot.waitUntil(lambda: window.welcome.notice.isVisible() and not window.runner.busy, timeout=STEP_TIMEOUT_MS)

@@ -20,7 +20,6 @@ from kiosk.identity.verification import VerificationResult
 from kiosk.messages import Message
 from kiosk.session import Stage
 from kiosk.store.clock_check import ClockImplausible, check_clock, latest_recorded_at
-from kiosk.store.keys import load_key_file
 from kiosk.store.retention import RetentionPolicy, purge, purge_store
 from kiosk.store.rentals import RentalStore
 
@@ -80,7 +79,7 @@ def test_purge_store_on_own_connection(runtime):
     store.record_verification("old", "s1", "BJ", None, None, REVIEW, NOW - timedelta(days=100))
     config = runtime.config
 
-    report = purge_store(config.store_path, load_key_file(config.store_key_file), config.retention, NOW)
+    report = purge_store(config.store_path, config.store_key.load().store, config.retention, NOW)
 
     assert report.failed == {}
     assert report.deleted["unsigned_sessions"] == 1

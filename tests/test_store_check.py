@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlcipher3
 
+from countersign import cli
 from kiosk.store.database import Database
 from kiosk.store.integrity import pragma_key
 from kiosk.store.keys import create_key_file
@@ -224,3 +225,14 @@ def test_migrate_of_sqlcipher4_store_changes_nothing(tmp_path, store, key_file):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["migrated"] is False
     assert snapshot(store.parent) == before
+
+
+def test_branch_key_source_is_default_key(branch_home, capsys):
+    store = branch_home / "store" / "countersign.db"
+    before = store.read_bytes()
+
+    status = cli.main(["--home", str(branch_home), "--json", "store", "check", str(store)])
+
+    assert status == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "ok"
+    assert store.read_bytes() == before

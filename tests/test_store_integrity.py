@@ -14,7 +14,7 @@ from countersign.runtime import BranchRuntime
 from kiosk.errors import StoreCorrupt, StoreNotEncrypted, StoreOldFormat, WrongStoreKey
 from kiosk.store.database import Database
 from kiosk.store.integrity import pragma_key
-from kiosk.store.keys import create_key_file, load_key_file
+from kiosk.store.keys import create_key_file
 from kiosk.store.migrations import MIGRATIONS
 from kiosk.store.quarantine import QUARANTINE_FOLDER, open_at_start, quarantine_store, rebuild_reference_store
 from kiosk.store.rentals import RentalStore
@@ -254,4 +254,4 @@ def test_kiosk_shows_service_needed_for_a_damaged_store(qtbot, branch_home, face
     finally:
         window.shutdown()
     assert len(_quarantined(config.store_path)) == 1
-    assert load_key_file(config.store_key_file)
+    assert config.store_key.load().store

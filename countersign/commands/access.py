@@ -27,7 +27,7 @@ from kiosk.store.access_review import access_review
 from kiosk.store.accounts import AccountStore, Actor, Permission, Role
 from kiosk.store.audit import append_audit, verify_audit_chain
 from kiosk.store.database import Database
-from kiosk.store.keys import load_key_file
+from kiosk.store.key_sources.rotation import open_keyed_store
 from kiosk.store.rentals import RentalStore
 from kiosk.store.subject_requests import delete_subject_data, export_subject_data
 
@@ -108,7 +108,7 @@ class Session:
 @contextmanager
 def _session(args: argparse.Namespace, sign_in: bool = True) -> Iterator[Session]:
     config = load_config(args.home)
-    database = Database.open(config.store_path, _store_key(config))
+    database = open_keyed_store(config.store_path, config.store_key).database
     try:
         session = Session(config, database, AccountStore(database), ZoneInfo(config.branch.timezone))
         if sign_in:
@@ -116,13 +116,6 @@ def _session(args: argparse.Namespace, sign_in: bool = True) -> Iterator[Session
         yield session
     finally:
         database.close()
-
-
-def _store_key(config: BranchConfig) -> bytes:
-    # NOTE: branches are moving from store.key_file to a key source; this reads either one.
-    if hasattr(config, "store_key"):
-        return config.store_key.load().store
-    return load_key_file(config.store_key_file)
 
 
 def _sign_in(args: argparse.Namespace, session: Session) -> Actor:

@@ -10,8 +10,7 @@ from countersign.config import load_config
 from kiosk.contracts.validation import load_trust_roots
 from kiosk.errors import ConfigError, StoreError
 from kiosk.store.archive import verify_archive
-from kiosk.store.database import Database
-from kiosk.store.keys import load_key_file
+from kiosk.store.key_sources.rotation import open_keyed_store
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,8 @@ def command_verify(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as error:
         raise ConfigError(f"cannot load a trust root certificate ({', '.join(map(str, config.trust_roots))}): {error}") from error
 
-    database = Database.open(config.store_path, load_key_file(config.store_key_file))
+    # With the biometric key bound, stored strokes read back as the text the evidence hashed.
+    database = open_keyed_store(config.store_path, config.store_key).database
     try:
         report = verify_archive(database, trust_roots)
     except sqlcipher3.DatabaseError as error:

@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from countersign.config import load_config
 from kiosk.errors import ConfigError
-from kiosk.store.database import Database
-from kiosk.store.keys import load_key_file
+from kiosk.store.key_sources.rotation import open_keyed_store
 from kiosk.store.rentals import RentalStore
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ def command_face_coverage(args: argparse.Namespace) -> int:
             # A date without an offset means the branch's local time, as its records are.
             since = since.replace(tzinfo=ZoneInfo(config.branch.timezone))
 
-    database = Database.open(config.store_path, load_key_file(config.store_key_file))
+    database = open_keyed_store(config.store_path, config.store_key).database
     try:
         coverage = RentalStore(database).face_coverage(since)
     finally:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from countersign.commands.store_rekey import add_rekey
+from countersign.config import CONFIG_NAME, load_config
 from kiosk.errors import ConfigError, StoreError, WrongStoreKey
 from kiosk.messages import Message
 from kiosk.store.cipher_migration import CipherMigration, migrate_sqlcipher3
@@ -32,7 +33,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="report whether a store opens and passes cipher_integrity_check and integrity_check; never changes it",
     )
     check.add_argument("path", type=Path, help="the store file (e.g. store/countersign.db)")
-    check.add_argument("--key-file", type=Path, help="file holding the key as PRAGMA key takes it: a passphrase, or x'…' with a raw key in hex")
+    check.add_argument(
+        "--key-file",
+        type=Path,
+        help="file holding the key as PRAGMA key takes it: a passphrase, or x'…' with a raw key in hex "
+        "(default: the store key from the key source of the branch in --home)",
+    )
     check.set_defaults(handler=command_check)
 
     migrate = actions.add_parser(
@@ -41,7 +47,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         help="convert a SQLCipher 3 store to SQLCipher 4 in place, behind a backup kept until row counts and integrity match",
     )
     migrate.add_argument("path", type=Path, help="the SQLCipher 3 store file")
-    migrate.add_argument("--key-file", type=Path, required=True, help="file holding the key, as for 'store check'")
+    migrate.add_argument("--key-file", type=Path, help="file holding the key, as for 'store check' (default: the key source of --home)")
     migrate.set_defaults(handler=command_migrate)
 
     add_rekey(actions, common)
@@ -56,9 +62,22 @@ def _read_key_file(path: Path | None) -> str | None:
         raise ConfigError(f"cannot read the key file {path}: {error}", _UNREADABLE) from error
 
 
+def _key_text(args: argparse.Namespace) -> str | None:
+    """Return the key from --key-file, else the store key of the branch in --home, if it has one.
+
+    Branches keep their key in a key source (TPM, keystore, wrapped file), not in a file
+    that IT could pass, so the branch's own source is the usual way to give it.
+    """
+    if args.key_file is not None:
+        return _read_key_file(args.key_file)
+    if not (args.home / CONFIG_NAME).is_file():
+        return None
+    return f"x'{load_config(args.home).store_key.load().store.hex()}'"
+
+
 def command_check(args: argparse.Namespace) -> int:
     """Print ``{status, detail}``; exit 0 for ok, 1 for any other status, 2 when a file cannot be read."""
-    key_text = _read_key_file(args.key_file)
+    key_text = _key_text(args)
     try:
         result = check_store_file(args.path, key_text)
     except OSError as error:
@@ -77,7 +96,7 @@ def command_check(args: argparse.Namespace) -> int:
 
 def command_migrate(args: argparse.Namespace) -> int:
     """Migrate and print the row counts; exit 1 when the migration failed (the file is as before), 2 on a bad path."""
-    key_text = _read_key_file(args.key_file)
+    key_text = _key_text(args)
     if not args.path.is_file():
         raise ConfigError(f"the store file {args.path} does not exist or is not a file", _UNREADABLE)
 
