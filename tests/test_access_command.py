@@ -1,11 +1,17 @@
 """``countersign account|audit|subject`` on a copy of the demo branch, through ``countersign.cli.main``."""
 
+import base64
 import json
 import stat
 
 import pytest
 
 from countersign.cli import main
+from countersign.config import load_config
+from countersign.demo_branch import seed_demo_reservation
+from countersign.headless import drive_session
+from countersign.runtime import BranchRuntime
+from devices.signature_pad import SimulatedSignaturePad
 
 
 @pytest.fixture
@@ -136,3 +142,25 @@ def test_missing_pin_is_a_usage_error(branch, capsys, monkeypatch):
     status = main(["--home", str(branch), "account", "list", "--as", "it.li"])
     assert status == 2
     assert "error: no PIN" in capsys.readouterr().err
+
+
+def test_export_holds_plain_template_and_both_consents(branch, pins, capsys, tmp_path, face_model):
+    with BranchRuntime(load_config(branch), face_model=face_model) as runtime:
+        seed_demo_reservation(runtime.services.store, runtime.clock())
+        session = runtime.new_session()
+        drive_session(session, SimulatedSignaturePad())
+        assert session.signed is not None
+
+    out = tmp_path / "subject.json"
+    status, summary = _run(
+        capsys, branch, "subject", "export", "110105196108040013", "--out", str(out), "--as", "sup.zhao", "--pin-file", str(pins["sup"])
+    )
+    assert status == 0, summary
+    bundle = json.loads(out.read_text())
+
+    (template,) = bundle["face_templates"]
+    assert len(base64.b64decode(template["template_float32_base64"])) == 128 * 4  # 128 float32, not ciphertext
+    (verification,) = bundle["verifications"]
+    assert verification["id_consent_given"] == 1
+    assert verification["face_consent_given"] == 1
+    assert verification["face_consent_version"]

@@ -26,6 +26,7 @@ from kiosk.messages import Message
 from kiosk.store.access_review import access_review
 from kiosk.store.accounts import AccountStore, Actor, Permission, Role
 from kiosk.store.audit import append_audit, verify_audit_chain
+from kiosk.store.biometrics import BiometricCipher
 from kiosk.store.database import Database
 from kiosk.store.key_sources.rotation import open_keyed_store
 from kiosk.store.rentals import RentalStore
@@ -100,6 +101,7 @@ class Session:
     accounts: AccountStore
     zone: ZoneInfo
     actor: Actor | None = None
+    biometrics: BiometricCipher | None = None  # decrypts face templates for a subject's export
 
     def now(self) -> datetime:
         return datetime.now(self.zone)
@@ -108,9 +110,10 @@ class Session:
 @contextmanager
 def _session(args: argparse.Namespace, sign_in: bool = True) -> Iterator[Session]:
     config = load_config(args.home)
-    database = open_keyed_store(config.store_path, config.store_key).database
+    keyed = open_keyed_store(config.store_path, config.store_key)
+    database = keyed.database
     try:
-        session = Session(config, database, AccountStore(database), ZoneInfo(config.branch.timezone))
+        session = Session(config, database, AccountStore(database), ZoneInfo(config.branch.timezone), biometrics=keyed.biometrics)
         if sign_in:
             session.actor = _sign_in(args, session)
         yield session
@@ -228,7 +231,7 @@ def command_audit_report(args: argparse.Namespace) -> int:
 
 def command_subject_export(args: argparse.Namespace) -> int:
     with _session(args) as session:
-        store = RentalStore(session.database)
+        store = RentalStore(session.database, session.biometrics)
         export = export_subject_data(store, session.actor, args.id_number.strip().upper(), args.purpose, session.now())
     data = json.dumps(export.bundle, ensure_ascii=False, indent=2).encode("utf-8")
     try:
@@ -253,7 +256,7 @@ def command_subject_export(args: argparse.Namespace) -> int:
 
 def command_subject_delete(args: argparse.Namespace) -> int:
     with _session(args) as session:
-        store = RentalStore(session.database)
+        store = RentalStore(session.database, session.biometrics)
         result = delete_subject_data(store, session.actor, args.id_number.strip().upper(), session.now())
     payload = result.to_json()
     lines = [f"subject   {result.masked_number}", f"outcome   {result.outcome}"]

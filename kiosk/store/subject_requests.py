@@ -18,6 +18,7 @@ from kiosk.identity.id_number import mask_id_number
 from kiosk.messages import Message
 from kiosk.store.accounts import Actor, Permission, require_permission
 from kiosk.store.audit import append_audit
+from kiosk.store.biometrics import is_sealed_template
 from kiosk.store.personal_data import CUSTOMER_COLUMNS, CustomerProfile
 from kiosk.store.rentals import RentalStore
 
@@ -124,7 +125,8 @@ def export_subject_data(store: RentalStore, actor: Actor, document_number: str, 
         verifications = _rows_as_dicts(
             connection.execute(
                 "SELECT verification_id, session_id, reservation_no, decision, checks, created_at, consent_version, "
-                " consent_at, face_status, face_waiver_reason FROM verifications WHERE customer_id = ? ORDER BY created_at",
+                " consent_at, id_consent_given, face_consent_version, face_consent_given, face_status, face_waiver_reason "
+                "FROM verifications WHERE customer_id = ? ORDER BY created_at",
                 (customer_id,),
             )
         )
@@ -137,7 +139,10 @@ def export_subject_data(store: RentalStore, actor: Actor, document_number: str, 
             )
         )
         for template in templates:
-            template["template_float32_base64"] = base64.b64encode(bytes(template.pop("template"))).decode("ascii")
+            stored = bytes(template.pop("template"))
+            # The customer gets the template itself, not the ciphertext it is kept as.
+            plain = store.biometrics.open_template(stored) if store.biometrics and is_sealed_template(stored) else stored
+            template["template_float32_base64"] = base64.b64encode(plain).decode("ascii")
         contracts = _rows_as_dicts(
             connection.execute(
                 "SELECT contract_no, reservation_no, verification_id, template_id, template_version, fields, acknowledgements, "
