@@ -28,6 +28,7 @@ from countersign.logs import configure_logging
 from devices.errors import DeviceError
 from kiosk.errors import ConfigError, CounterSignError, user_message
 from kiosk.messages import Message
+from kiosk.store.accounts import AccessDenied, AccountDisabled, AccountLocked, AuthenticationFailed
 
 log = logging.getLogger("countersign")
 
@@ -269,6 +270,11 @@ def main(argv: list[str] | None = None) -> int:
         status = args.handler(args)
         sys.stdout.flush()  # here, so that a closed pipe is handled below and not at exit
         return status
+    except (AccessDenied, AuthenticationFailed, AccountLocked, AccountDisabled) as error:
+        # The command ran and was refused: a wrong PIN, a lock-out or a role without the right.
+        log.error("%s refused: %s", args.command, error, extra={"console": False})
+        _print_error(args, str(error), user_message(error))
+        return 1
     except (CounterSignError, DeviceError) as error:
         log.error("%s failed: %s", args.command, error, extra={"console": False})
         _print_error(args, str(error), user_message(error))

@@ -62,12 +62,12 @@ def test_second_bootstrap_is_refused(branch, pins, capsys):
 def test_lockout_then_unlock(branch, pins, capsys, monkeypatch):
     for _ in range(4):
         status, error = _run(capsys, branch, "account", "list", "--as", "sup.zhao", "--pin-file", str(pins["wrong"]))
-        assert status == 2
+        assert status == 1
         assert error["message"]["en"] == "The account or PIN is not correct."
     status, error = _run(capsys, branch, "account", "list", "--as", "sup.zhao", "--pin-file", str(pins["wrong"]))
     assert "locked" in error["error"]
     status, error = _run(capsys, branch, "account", "list", "--as", "sup.zhao", "--pin-file", str(pins["sup"]))
-    assert status == 2
+    assert status == 1
     assert "locked" in error["error"]
 
     monkeypatch.setenv("COUNTERSIGN_PIN", "204817")
@@ -90,7 +90,7 @@ def test_audit_verify_and_report(branch, pins, capsys):
     assert it["actions"]["account_added"] == 2
 
     status, error = _run(capsys, branch, "audit", "report", "--from", "2000-01-01", "--to", "2100-12-31", "--as", "it.li", "--pin-file", str(pins["it"]))
-    assert status == 2
+    assert status == 1
     assert error["message"]["zh"] == "您的角色无权进行此操作。"
 
 
