@@ -236,3 +236,12 @@ def test_branch_key_source_is_default_key(branch_home, capsys):
     assert status == 0
     assert json.loads(capsys.readouterr().out)["status"] == "ok"
     assert store.read_bytes() == before
+
+
+def test_text_verdict_is_bilingual(branch_home, capsys):
+    store = branch_home / "store" / "countersign.db"
+
+    status = cli.main(["--home", str(branch_home), "store", "check", str(store)])
+
+    assert status == 0
+    assert "存储完好，密钥正确。 / The store is intact and the key is right." in capsys.readouterr().out

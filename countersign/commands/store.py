@@ -23,6 +23,21 @@ log = logging.getLogger(__name__)
 _UNREADABLE = Message("无法读取指定的文件，请检查路径和权限。", "The file given cannot be read. Check the path and its permissions.")
 
 
+# The verdict of 'store check' for branch IT, by status.
+_STATUS_TEXT = {
+    StoreStatus.OK: Message("存储完好，密钥正确。", "The store is intact and the key is right."),
+    StoreStatus.KEY_MISMATCH: Message(
+        "密钥与存储不符（或文件第一页已损坏）。", "The key does not match the store (or the file's first page is damaged)."
+    ),
+    StoreStatus.CORRUPT: Message("存储已损坏，需要维修；请勿删除该文件。", "The store is damaged and needs service; do not delete the file."),
+    StoreStatus.OLD_FORMAT: Message(
+        "这是 SQLCipher 3 格式的旧存储，请用 countersign store migrate 转换。",
+        "This is an old SQLCipher 3 store; convert it with countersign store migrate.",
+    ),
+    StoreStatus.NOT_ENCRYPTED: Message("这是未加密的 SQLite 文件，不是本机的存储。", "This is an unencrypted SQLite file, not a CounterSign store."),
+}
+
+
 def register(commands, common: argparse.ArgumentParser) -> None:
     store_parser = commands.add_parser("store", parents=[common], help="check or migrate a SQLCipher store file")
     actions = store_parser.add_subparsers(dest="store_action", required=True)
@@ -91,6 +106,7 @@ def command_check(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         print(f"{result.status.value}: {result.detail}")
+        print(_STATUS_TEXT[result.status].bilingual())
     return 0 if result.status is StoreStatus.OK else 1
 
 
