@@ -39,7 +39,7 @@ _STATUS_TEXT = {
 
 
 def register(commands, common: argparse.ArgumentParser) -> None:
-    store_parser = commands.add_parser("store", parents=[common], help="check or migrate a SQLCipher store file")
+    store_parser = commands.add_parser("store", parents=[common], help="check, migrate or rekey a SQLCipher store")
     actions = store_parser.add_subparsers(dest="store_action", required=True)
 
     check = actions.add_parser(
