@@ -1,4 +1,4 @@
-"""A whole demo session with a timestamp authority: B-T when it answers, B-B and a queued upgrade when it does not.
+"""A whole demo session with a timestamp authority: B-T when it responds, B-B and a queued upgrade when it does not.
 
 The TSA is the local openssl one of tests/pki; a closed port on 127.0.0.1 stands for a
 branch whose network is down.
@@ -81,7 +81,7 @@ def test_answering_tsa_seals_b_t(branch_home, face_model, pki_server, authority,
     assert result.pades_level == "B-T"
     assert result.status == "valid", result.to_json()
 
-    # Without the TSA's root, the file is sound but "invalid", and the verdict says why.
+    # Without the TSA's root, the file is sound but "invalid", and the verdict names the reason.
     alone = verify_contract_pdf(session.signed.pdf, load_trust_roots(list(config.trust_roots)))
     assert alone.status == "invalid"
     assert alone.untrusted

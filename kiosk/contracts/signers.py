@@ -3,7 +3,7 @@
 Branch configuration names a key source (:class:`Pkcs12KeySource` or
 :class:`Pkcs11KeySource`), and :func:`open_seal_key` turns it into a :class:`SealKey`.
 Every failure raises a :class:`SealKeyError` subclass whose text names the file,
-module, token or label and says what to check. PINs and passphrases are read from
+module, token or label and names what to check. PINs and passphrases are read from
 files and never appear in an error or a log line.
 """
 

@@ -37,7 +37,7 @@ TIMESTAMP_PENDING_EVENT = "contract.timestamp_pending"
 
 
 class TimestampUnavailable(SealingError):
-    """The TSA did not answer in time, could not be reached, or answered with something unusable."""
+    """The TSA did not respond in time, could not be reached, or returned an unusable response."""
 
     message = Message(
         "时间戳服务暂不可用，稍后将自动补盖时间戳。",

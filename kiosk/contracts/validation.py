@@ -557,8 +557,8 @@ def _pades_level(
     certificate. B-LTA also needs a document timestamp in or after the revision that
     added it.
 
-    NOTE: this reads the structure only and does not check that the DSS also holds the
-    TSA's revocation data; whether the signatures hold is the status's business.
+    NOTE: this reads the structure only and does not check that the DSS also contains the
+    TSA's revocation data. Whether the signatures are valid is decided by the status.
     """
     if not timestamped:
         return "B-B"
@@ -583,7 +583,7 @@ def _first_revision_with_revocation_data(reader: PdfFileReader, signature: Embed
 
 
 def _dss_covers(dss: DocumentSecurityStore, certificate: asn1_x509.Certificate) -> bool:
-    """Return whether the DSS holds an OCSP response for ``certificate`` or a CRL from its issuer."""
+    """Return whether the DSS contains an OCSP response for ``certificate`` or a CRL from its issuer."""
     for reference in dss.ocsps:
         response = asn1_ocsp.OCSPResponse.load(reference.get_object().data)
         basic = response["response_bytes"]["response"].parsed

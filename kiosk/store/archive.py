@@ -5,7 +5,7 @@ contracts. It reports each problem against a contract number. A removed contract
 named by the record that followed it (each record names its predecessor) or, for the
 last one, by the branch's chain head.
 
-NOTE: the chain shows changes made without the evidence code. Whoever holds the store
+NOTE: the chain shows changes made without the evidence code. Anyone with the store
 key can rewrite every record consistently, so only a comparison with the record hashes
 already sent to headquarters in ``contract.signed`` events can show that; no such
 comparison exists yet.

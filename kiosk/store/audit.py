@@ -44,7 +44,7 @@ _COLUMNS = (
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One link of the audit chain; ``details`` holds counts and ids, never personal data."""
+    """One link of the audit chain; ``details`` contains counts and ids, never personal data."""
 
     sequence: int
     recorded_at: str

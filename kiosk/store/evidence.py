@@ -98,7 +98,7 @@ class ContractMaterial:
 
 @dataclass(frozen=True)
 class EvidenceDigests:
-    """The SHA-256 digests (hex) of one contract's parts; the module docstring says what each covers."""
+    """The SHA-256 digests (hex) of one contract's parts; the module docstring lists what each covers."""
 
     template_sha256: str
     pdf_sha256: str

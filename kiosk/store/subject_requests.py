@@ -38,7 +38,7 @@ CONTRACT_RETENTION = Message(
 
 @dataclass(frozen=True)
 class SubjectExport:
-    """A copy of everything the store holds about one customer, as a JSON-ready bundle."""
+    """A copy of everything the store contains about one customer, as a JSON-ready bundle."""
 
     masked_number: str
     customer_id: int | None
@@ -171,7 +171,7 @@ def export_subject_data(store: RentalStore, actor: Actor, document_number: str, 
             connection, at, actor.account_id, actor.role.value, "subject_export", _subject(customer_id, masked), purpose.strip() or None,
             outcome="exported" if export.found else "not_found", details={key: value for key, value in export.summary().items() if key != "subject"},
         )
-    # NOTE: events already queued for headquarters are not part of the export; headquarters answers for its own copy.
+    # NOTE: events already queued for headquarters are not part of the export; headquarters is responsible for its own copy.
     log.info("subject export of %s by %s: %s", masked, actor.account_id, export.summary())
     return export
 

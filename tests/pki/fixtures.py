@@ -32,7 +32,7 @@ def pki_server():
 
 @pytest.fixture(scope="module")
 def authority(pki_server, tmp_path_factory) -> TestAuthority:
-    """A root CA whose certificates name ``pki_server`` for OCSP and CRLs; the server answers as its TSA."""
+    """A root CA whose certificates name ``pki_server`` for OCSP and CRLs; the server also serves as its TSA."""
     created = make_authority(tmp_path_factory.mktemp("authority"), pki_server.base_url)
     pki_server.serve(created, created.issue_tsa())
     return created
