@@ -114,10 +114,21 @@ def command_demo(args: argparse.Namespace) -> int:
         session = runtime.new_session()
         drive_session(session, SimulatedSignaturePad(), on_record=show)
 
+        # The kiosk keeps contracts only in the encrypted store; a plain copy is written
+        # only when the user names a file for it.
         contract_pdf = None
-        if session.signed is not None:
-            contract_pdf = config.home / "contracts" / f"{session.signed.contract_no}.pdf"
-            write_atomically(contract_pdf, session.signed.pdf)
+        if session.signed is not None and args.save_pdf is not None:
+            contract_pdf = args.save_pdf
+            try:
+                write_atomically(contract_pdf, session.signed.pdf, mode=0o600)
+            except OSError as error:
+                # The contract is already sealed and stored; only the copy failed.
+                log.error("cannot write the contract copy %s: %s", contract_pdf, error.strerror)
+                print(
+                    f"warning: cannot write {contract_pdf}: {error.strerror} | 警告：无法写入合同副本，合同已保存在加密存储中。",
+                    file=sys.stderr,
+                )
+                contract_pdf = None
 
         payload = {
             "decision": session.decision,
@@ -133,7 +144,9 @@ def command_demo(args: argparse.Namespace) -> int:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         print(f"\ndecision      {payload['decision']}")
-        print(f"contract_pdf  {payload['contract_pdf'] or '-'}")
+        print(f"contract_no   {payload['contract_no'] or '-'}")
+        if payload["contract_pdf"]:
+            print(f"contract_pdf  {payload['contract_pdf']} (plain copy, mode 0600)")
         print(f"store_path    {payload['store_path']}")
     return 0 if session.decision == "approved" else 1
 
@@ -151,6 +164,7 @@ def command_kiosk(args: argparse.Namespace) -> int:
             raise ConfigError("no display found (DISPLAY and WAYLAND_DISPLAY are unset); the kiosk needs a screen")
         print("No display found (DISPLAY and WAYLAND_DISPLAY are unset): running the demo session headless.", file=sys.stderr)
         args.scenario = "match"
+        args.save_pdf = None
         return command_demo(args)
 
     log.info("opening the kiosk window on display %s", os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or os.environ.get("QT_QPA_PLATFORM"))
@@ -234,6 +248,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("match", "mismatch"),
         default="match",
         help="match: the card holder is at the camera; mismatch: another person is (default: %(default)s)",
+    )
+    demo.add_argument(
+        "--save-pdf",
+        type=Path,
+        metavar="FILE",
+        help="also write the sealed contract to FILE (mode 0600), a plain copy outside the encrypted store",
     )
     demo.set_defaults(handler=command_demo)
 

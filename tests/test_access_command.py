@@ -164,3 +164,34 @@ def test_export_holds_plain_template_and_both_consents(branch, pins, capsys, tmp
     assert verification["id_consent_given"] == 1
     assert verification["face_consent_given"] == 1
     assert verification["face_consent_version"]
+
+
+def test_contract_export_audits_the_read(branch, pins, capsys, tmp_path, face_model):
+    with BranchRuntime(load_config(branch), face_model=face_model) as runtime:
+        seed_demo_reservation(runtime.services.store, runtime.clock())
+        session = runtime.new_session()
+        drive_session(session, SimulatedSignaturePad())
+        contract_no, sealed = session.signed.contract_no, session.signed.pdf
+
+    out = tmp_path / "copy" / "contract.pdf"
+    status, result = _run(
+        capsys, branch, "contract", "export", contract_no, "--out", str(out), "--purpose", "customer asked for a copy",
+        "--as", "sup.zhao", "--pin-file", str(pins["sup"]),
+    )
+    assert status == 0, result
+    assert result == {"contract_no": contract_no, "out": str(out), "bytes": len(sealed)}
+    assert out.read_bytes() == sealed
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+    status, review = _run(capsys, branch, "audit", "report", "--from", "2000-01-01", "--to", "2100-12-31", "--as", "aud.qian", "--pin-file", str(pins["aud"]))
+    supervisor = next(a for a in review["accounts"] if a["account_id"] == "sup.zhao")
+    assert supervisor["actions"]["read_contract_pdf"] == 1
+
+    # Branch IT has no permission to read personal data, contracts included.
+    status, error = _run(
+        capsys, branch, "contract", "export", contract_no, "--out", str(tmp_path / "it.pdf"), "--purpose", "check",
+        "--as", "it.li", "--pin-file", str(pins["it"]),
+    )
+    assert status == 1
+    assert error["message"]["zh"] == "您的角色无权进行此操作。"
+    assert not (tmp_path / "it.pdf").exists()

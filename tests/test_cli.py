@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +22,9 @@ def _run(*args: str, home: Path, faces: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory, faces_dir):
     """One `countersign demo --json` on a fresh home, as make run does without a display."""
-    home = tmp_path_factory.mktemp("cli") / "home"
-    result = _run("demo", "--json", home=home, faces=faces_dir)
+    folder = tmp_path_factory.mktemp("cli")
+    home = folder / "home"
+    result = _run("demo", "--json", "--save-pdf", str(folder / "copies" / "contract.pdf"), home=home, faces=faces_dir)
     return home, result
 
 
@@ -31,7 +33,10 @@ def test_demo_json_has_decision_stages_pdf_and_store(demo_run):
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["decision"] == "approved"
-    assert Path(payload["contract_pdf"]).read_bytes().startswith(b"%PDF")
+    copy = Path(payload["contract_pdf"])
+    assert copy.read_bytes().startswith(b"%PDF")
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    assert payload["contract_no"].startswith("BJ-CY01-")
     assert Path(payload["store_path"]) == home / "store" / "countersign.db"
     assert {"stage", "outcome", "reason"} <= set(payload["stages"][0])
     assert [s["stage"] for s in payload["stages"]][-1] == "sign"
@@ -44,7 +49,10 @@ def test_demo_text_prints_each_stage_and_the_pdf(demo_run, faces_dir):
     assert result.returncode == 0, result.stderr
     assert "verification  pass    身份核验通过。 / Identity verified." in result.stdout
     assert "decision      approved" in result.stdout
-    assert "contract_pdf  " + str(home / "contracts") in result.stdout
+    assert "contract_no   BJ-CY01-" in result.stdout
+    # Without --save-pdf the contract stays in the encrypted store only.
+    assert "contract_pdf" not in result.stdout
+    assert list((home / "contracts").iterdir()) == []
 
 
 def test_mismatch_demo_is_refused_with_reason(demo_run, faces_dir):
@@ -114,7 +122,7 @@ def test_kiosk_without_display_runs_headless(demo_run, faces_dir):
 def test_home_may_come_before_the_subcommand(demo_run, faces_dir):
     home, _ = demo_run
     result = subprocess.run(
-        [*COUNTERSIGN, "--home", str(home), "--faces", str(faces_dir), "check-pdf", "--json", str(next((home / "contracts").iterdir()))],
+        [*COUNTERSIGN, "--home", str(home), "--faces", str(faces_dir), "check-pdf", "--json", json.loads(demo_run[1].stdout)["contract_pdf"]],
         capture_output=True,
         text=True,
         timeout=120,

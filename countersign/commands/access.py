@@ -29,6 +29,7 @@ from kiosk.store.audit import append_audit, verify_audit_chain
 from kiosk.store.biometrics import BiometricCipher
 from kiosk.store.database import Database
 from kiosk.store.key_sources.rotation import open_keyed_store
+from kiosk.store.personal_data import PersonalDataAccess
 from kiosk.store.rentals import RentalStore
 from kiosk.store.subject_requests import delete_subject_data, export_subject_data
 
@@ -38,11 +39,16 @@ PIN_ENVIRONMENT = "COUNTERSIGN_PIN"
 NEW_PIN_ENVIRONMENT = "COUNTERSIGN_NEW_PIN"
 
 
-def register(commands, common: argparse.ArgumentParser) -> None:
+def acting_options() -> argparse.ArgumentParser:
+    """Return the parent parser of ``--as`` and ``--pin-file``, shared by every command that signs in."""
     acting = argparse.ArgumentParser(add_help=False)
     acting.add_argument("--as", dest="actor", metavar="ACCOUNT", help="the account to act as (required, except for the first account)")
     acting.add_argument("--pin-file", type=Path, help=f"file holding the PIN of --as (default: ${PIN_ENVIRONMENT}, else a prompt)")
-    parents = [common, acting]
+    return acting
+
+
+def register(commands, common: argparse.ArgumentParser) -> None:
+    parents = [common, acting_options()]
 
     account = commands.add_parser("account", parents=[common], help="staff accounts: add, list, unlock, disable")
     account_actions = account.add_subparsers(dest="account_action", required=True)
@@ -251,6 +257,26 @@ def command_subject_export(args: argparse.Namespace) -> int:
         f"written to     {args.out} (mode 0600)",
     ]
     _emit(args, summary, lines)
+    return 0
+
+
+def command_contract_export(args: argparse.Namespace) -> int:
+    """Write one signed contract's PDF from the store to ``--out``; the read is audited with its purpose."""
+    with _session(args) as session:
+        pdf = PersonalDataAccess(RentalStore(session.database, session.biometrics)).contract_pdf(session.actor, args.contract_no, args.purpose, session.now())
+    try:
+        write_atomically(args.out, pdf, mode=0o600)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot write {args.out}: {error.strerror}", Message("无法写入合同文件。", "The contract file could not be written.")
+        ) from error
+    payload = {"contract_no": args.contract_no, "out": str(args.out), "bytes": len(pdf)}
+    lines = [
+        f"contract     {args.contract_no}",
+        f"written to   {args.out} (mode 0600, {len(pdf):,} bytes)",
+        "             合同副本未加密，用完请删除。 / The copy is not encrypted: delete it when done.",
+    ]
+    _emit(args, payload, lines)
     return 0
 
 

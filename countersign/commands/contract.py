@@ -1,4 +1,8 @@
-"""``countersign contract verify PDF``: judge the seal of a contract file as valid, modified, invalid or unsigned."""
+"""``countersign contract verify|export``: judge the seal of a contract file; copy a contract out of the store.
+
+``verify`` judges a file as valid, modified, invalid or unsigned. ``export`` is in
+:mod:`countersign.commands.access`, since it signs in as an account.
+"""
 
 import argparse
 import json
@@ -43,6 +47,19 @@ def register(commands: argparse._SubParsersAction, common: argparse.ArgumentPars
         help="root certificate to trust (PEM or DER), repeatable; default: signing.trust_roots of --home, if it has branch.toml",
     )
     verify.set_defaults(handler=command_contract_verify)
+
+    from countersign.commands.access import acting_options, command_contract_export
+
+    export = actions.add_parser(
+        "export",
+        parents=[common, acting_options()],
+        help="write a signed contract's PDF from the encrypted store to a file (mode 0600); the read is audited",
+        description="Needs an account allowed to read personal data (clerk, supervisor or auditor) and a purpose.",
+    )
+    export.add_argument("contract_no", help="the contract number, as printed by demo or shown at the counter")
+    export.add_argument("--out", type=Path, required=True, help="the PDF file to write")
+    export.add_argument("--purpose", required=True, help="the reason for the read, written to the audit log")
+    export.set_defaults(handler=command_contract_export)
 
 
 def command_contract_verify(args: argparse.Namespace) -> int:
