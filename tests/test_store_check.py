@@ -124,6 +124,30 @@ def test_flipped_bit_is_corrupt(tmp_path, store, key_file):
     assert status == 1
 
 
+def test_damaged_first_page_is_corrupt(tmp_path, store, key_file):
+    """Past the salt, page 1 damage is told from a wrong key by page 2's HMAC."""
+    data = bytearray(store.read_bytes())
+    data[1000] ^= 0x01
+    store.write_bytes(bytes(data))
+
+    status, payload = check(tmp_path, store, "--key-file", str(key_file))
+
+    assert payload["status"] == "corrupt"
+    assert "first page" in payload["detail"]
+    assert status == 1
+
+
+def test_damaged_salt_reads_as_key_mismatch(tmp_path, store, key_file):
+    data = bytearray(store.read_bytes())
+    data[3] ^= 0x01
+    store.write_bytes(bytes(data))
+
+    status, payload = check(tmp_path, store, "--key-file", str(key_file))
+
+    assert payload["status"] == "key_mismatch"
+    assert "salt" in payload["detail"]
+
+
 def test_truncated_file_is_corrupt(tmp_path, store, key_file):
     data = store.read_bytes()
     store.write_bytes(data[: (len(data) // PAGE_SIZE // 2) * PAGE_SIZE])

@@ -4,6 +4,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import sqlite3
 
 import pytest
@@ -96,6 +97,19 @@ def test_flipped_bit_is_found_and_quarantined(store_path, key, caplog):
     assert any("moved into quarantine" in record.getMessage() for record in caplog.records)
 
 
+def test_damaged_first_page_is_quarantined(store_path, key):
+    data = bytearray(store_path.read_bytes())
+    data[2000] ^= 0x80
+    store_path.write_bytes(bytes(data))
+
+    with pytest.raises(StoreCorrupt) as caught:
+        open_at_start(store_path, key)
+
+    assert "first page" in str(caught.value)
+    assert not store_path.exists()
+    assert len(_quarantined(store_path)) == 1
+
+
 def test_count_still_answers_on_the_damaged_store(store_path, key):
     """A query still returns on the store that the integrity checks reject."""
     flip_bit_in_middle_page(store_path)
@@ -135,6 +149,8 @@ def test_write_ahead_log_is_quarantined_with_the_store(store_path, key):
         [store_path.name, f"{store_path.name}-shm", f"{store_path.name}-wal"]
     )
     assert os.listdir(store_path.parent) == [QUARANTINE_FOLDER]
+    assert stat.S_IMODE(folder.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
 
 def test_wrong_key_changes_nothing(store_path):

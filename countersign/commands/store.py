@@ -27,7 +27,7 @@ _UNREADABLE = Message("无法读取指定的文件，请检查路径和权限。
 _STATUS_TEXT = {
     StoreStatus.OK: Message("存储完好，密钥正确。", "The store is intact and the key is right."),
     StoreStatus.KEY_MISMATCH: Message(
-        "密钥与存储不符（或文件第一页已损坏）。", "The key does not match the store (or the file's first page is damaged)."
+        "密钥与存储不符（或文件开头的盐值已损坏）。", "The key does not match the store (or the salt at the start of the file is damaged)."
     ),
     StoreStatus.CORRUPT: Message("存储已损坏，需要维修；请勿删除该文件。", "The store is damaged and needs service; do not delete the file."),
     StoreStatus.OLD_FORMAT: Message(

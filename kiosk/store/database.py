@@ -27,6 +27,7 @@ from kiosk.errors import (
 )
 from kiosk.store.integrity import has_plain_sqlite_header, integrity_problems, opens_as_sqlcipher3, pragma_key
 from kiosk.store.migrations import LATEST_VERSION, MIGRATIONS
+from kiosk.store.page_hmac import second_page_verifies
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,12 @@ class Database:
                         f"'countersign store migrate {path} --key-file KEY_FILE' once to convert it to SQLCipher 4; "
                         "the file was not changed"
                     ) from error
+                if second_page_verifies(path, pragma_key(key)):
+                    raise StoreCorrupt(
+                        f"store {path} is damaged: the key is right (page 2 verifies with it) but the first page fails its HMAC"
+                    ) from error
                 raise WrongStoreKey(
-                    f"the key does not open {path}: the key is wrong, or the file's first page is damaged; "
+                    f"the key does not open {path}: the key is wrong, or the file's salt is damaged; "
                     "the file was not changed"
                 ) from error
 

@@ -19,6 +19,8 @@ from urllib.parse import quote
 
 import sqlcipher3
 
+from kiosk.store.page_hmac import second_page_verifies
+
 log = logging.getLogger(__name__)
 
 # The first 16 bytes of a plain SQLite 3 file. A SQLCipher file starts with its random salt.
@@ -199,8 +201,13 @@ def _check_keyed_file(path: Path, key_file_text: str, shown_as: Path, immutable:
             StoreStatus.OLD_FORMAT,
             f"{shown_as} is a SQLCipher 3 file; run 'countersign store migrate {shown_as} --key-file FILE' to convert it to SQLCipher 4",
         )
-    # A damaged first page fails its HMAC exactly as a wrong key does, so the two look alike.
+    if any(second_page_verifies(path, key_text) for key_text in candidates):
+        return StoreCheck(
+            StoreStatus.CORRUPT,
+            f"{shown_as} is damaged: the key is right (page 2 verifies with it) but the first page fails its HMAC",
+        )
+    # With a damaged salt no key verifies any page, so a wrong key and that damage look alike.
     return StoreCheck(
         StoreStatus.KEY_MISMATCH,
-        f"the key does not open {shown_as}: the key is wrong, or the file's first page is damaged",
+        f"the key does not open {shown_as}: the key is wrong, or the file's salt (its first 16 bytes) is damaged",
     )

@@ -34,7 +34,8 @@ def quarantine_store(path: Path, now: datetime | None = None) -> Path:
     stamp = (now or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S.%fZ")
     folder = path.parent / QUARANTINE_FOLDER / f"{path.name}.{stamp}"
     try:
-        folder.mkdir(parents=True, mode=0o700)
+        folder.parent.mkdir(exist_ok=True, mode=0o700)
+        folder.mkdir(mode=0o700)
         for source in [path, *(Path(f"{path}{suffix}") for suffix in STORE_COMPANION_SUFFIXES)]:
             if source.exists():
                 os.rename(source, folder / source.name)
