@@ -195,3 +195,28 @@ def test_contract_export_audits_the_read(branch, pins, capsys, tmp_path, face_mo
     assert status == 1
     assert error["message"]["zh"] == "您的角色无权进行此操作。"
     assert not (tmp_path / "it.pdf").exists()
+
+
+def test_subject_export_rejects_wrong_check_character(branch, pins, capsys, tmp_path):
+    out = tmp_path / "subject.json"
+    status, error = _run(
+        capsys, branch, "subject", "export", "110105196108040014", "--out", str(out), "--as", "sup.zhao", "--pin-file", str(pins["sup"])
+    )
+
+    assert status == 2
+    assert "check character" in error["error"]
+    assert "110105********0014" in error["error"]
+    assert error["message"]["zh"].startswith("证件号码无效")
+    assert not out.exists()
+
+
+def test_subject_export_folds_full_width_digits(branch, pins, capsys, tmp_path):
+    number = _seed_reservation(branch)
+    typed = "".join(chr(ord(digit) + 0xFEE0) if digit.isdigit() else digit for digit in number)
+
+    status, summary = _run(
+        capsys, branch, "subject", "export", typed, "--out", str(tmp_path / "s.json"), "--as", "sup.zhao", "--pin-file", str(pins["sup"])
+    )
+
+    assert status == 0, summary
+    assert summary["reservations"] >= 1

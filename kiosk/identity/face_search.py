@@ -134,7 +134,7 @@ def search_duplicates(live: np.ndarray, known: KnownFaceTemplates, own_id: str, 
     """Return the check "face_duplicate": REVIEW when the live face matches another identity's template, else PASS.
 
     The reason is what the customer sees, so it names nobody. The sentence for the clerk
-    ("the same face was seen under another identity: 110***********0013 on 2026-12-01")
+    ("the same face was seen under another identity: 110105********0013 on 2026-12-01")
     is in ``details["clerk_reason"]``, and every match is in ``details["duplicates"]``.
     Raises ValueError as :func:`find_duplicates` does.
     """

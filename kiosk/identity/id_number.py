@@ -74,10 +74,16 @@ def check_character(first_17: str) -> str:
 
 
 def mask_id_number(number: str) -> str:
-    """Keep the first three and last four characters, as receipts and logs show them."""
+    """Return ``number`` as screens, receipts and logs show it.
+
+    An 18-character number keeps its six-digit area code and last four characters
+    (``110105********002X``), the birth date and sequence hidden. Shorter numbers keep the
+    first three and last four, and numbers of seven or fewer characters are hidden whole.
+    """
     if len(number) <= 7:
         return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]
+    shown_prefix = 6 if len(number) == 18 else 3
+    return number[:shown_prefix] + "*" * (len(number) - shown_prefix - 4) + number[-4:]
 
 
 ASCII_DIGITS = frozenset("0123456789")
