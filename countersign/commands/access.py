@@ -172,7 +172,10 @@ def command_account_add(args: argparse.Namespace) -> int:
                 raise ConfigError("the two PINs differ", Message("两次输入的 PIN 码不一致。", "The two PINs differ."))
         account = session.accounts.add_account(actor, args.account_id, args.name, Role(args.role), pin, session.now())
         payload = account.to_json(session.now())
-        _emit(args, payload, [f"account {account.account_id} ({account.role.value}) added" + (" as the first account" if bootstrap else "")])
+        _emit(args, payload, [
+            f"已添加账户 {account.account_id}（{account.role.value}）" + ("，为第一个账户" if bootstrap else "")
+            + f" / account {account.account_id} ({account.role.value}) added" + (" as the first account" if bootstrap else "")
+        ])
     return 0
 
 
@@ -180,10 +183,10 @@ def command_account_list(args: argparse.Namespace) -> int:
     with _session(args) as session:
         now = session.now()
         accounts = session.accounts.list_accounts(session.actor, now)
-        lines = [f"{'account':<20} {'role':<11} {'state':<10} name"]
+        lines = [f"{'account 账户':<20} {'role 角色':<14} {'state 状态':<16} name 姓名"]
         for account in accounts:
-            state = "disabled" if account.disabled_at else "locked" if account.locked_at(now) else "active"
-            lines.append(f"{account.account_id:<20} {account.role.value:<11} {state:<10} {account.display_name}")
+            state = "disabled 已停用" if account.disabled_at else "locked 已锁定" if account.locked_at(now) else "active 正常"
+            lines.append(f"{account.account_id:<20} {account.role.value:<14} {state:<16} {account.display_name}")
         _emit(args, {"accounts": [account.to_json(now) for account in accounts]}, lines)
     return 0
 
@@ -191,14 +194,14 @@ def command_account_list(args: argparse.Namespace) -> int:
 def command_account_unlock(args: argparse.Namespace) -> int:
     with _session(args) as session:
         account = session.accounts.unlock(session.actor, args.account_id, session.now())
-        _emit(args, account.to_json(session.now()), [f"account {account.account_id} unlocked"])
+        _emit(args, account.to_json(session.now()), [f"已解除账户 {account.account_id} 的锁定 / account {account.account_id} unlocked"])
     return 0
 
 
 def command_account_disable(args: argparse.Namespace) -> int:
     with _session(args) as session:
         account = session.accounts.disable(session.actor, args.account_id, session.now())
-        _emit(args, account.to_json(session.now()), [f"account {account.account_id} disabled"])
+        _emit(args, account.to_json(session.now()), [f"已停用账户 {account.account_id} / account {account.account_id} disabled"])
     return 0
 
 
@@ -234,6 +237,18 @@ def command_audit_report(args: argparse.Namespace) -> int:
         review = access_review(session.database, session.actor, since, until, session.now())
     _emit(args, review.to_json(), [review.to_text()])
     return 0
+
+
+_EXPORT_FOUND = Message("已导出本店持有的该客户全部信息。", "Everything this branch holds about the customer was exported.")
+_NO_DATA_HELD = Message("本店未持有该证件号码的任何信息。", "This branch holds no data about this document number.")
+_DELETION_OUTCOMES = {
+    "deleted": Message("已删除该客户的全部信息。", "All data about the customer was deleted."),
+    "partial": Message(
+        "已删除可删除的信息；已签合同及其依据记录依法保留。",
+        "What may be deleted was deleted; signed contracts and the records behind them are kept as the law requires.",
+    ),
+    "not_found": _NO_DATA_HELD,
+}
 
 
 def subject_number(text: str) -> str:
@@ -277,6 +292,7 @@ def command_subject_export(args: argparse.Namespace) -> int:
         f"face templates {summary['face_templates']}",
         f"contracts      {summary['contracts']}",
         f"written to     {args.out} (mode 0600)",
+        (_EXPORT_FOUND if export.found else _NO_DATA_HELD).bilingual(),
     ]
     _emit(args, summary, lines)
     return 0
@@ -307,7 +323,7 @@ def command_subject_delete(args: argparse.Namespace) -> int:
         store = RentalStore(session.database, session.biometrics)
         result = delete_subject_data(store, session.actor, subject_number(args.id_number), session.now())
     payload = result.to_json()
-    lines = [f"subject   {result.masked_number}", f"outcome   {result.outcome}"]
+    lines = [f"subject   {result.masked_number}", f"outcome   {result.outcome}", f"          {_DELETION_OUTCOMES[result.outcome].bilingual()}"]
     lines += [f"deleted   {name}: {count}" for name, count in result.deleted.items()]
     lines.append(f"customer row deleted: {'yes' if result.customer_row_deleted else 'no'}")
     if result.kept_contracts:
