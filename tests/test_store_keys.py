@@ -185,3 +185,60 @@ def test_rekey_command_rotates(tmp_path, capsys, monkeypatch):
     assert output["key_source"]["kind"] == "wrapped_file"
     with pytest.raises(WrongStoreKey):
         Database.open(config.store_path, old.store)
+
+
+def test_adopt_key_moves_a_legacy_branch_off_its_plain_file(tmp_path, capsys, monkeypatch):
+    home = tmp_path / "branch"
+    write_branch(home, 'key_file = "keys/store.key"')
+    legacy = load_config(home)
+    create_key_file(legacy.store_key_file)
+    keyed = open_keyed_store(legacy.store_path, legacy.store_key, create=True)
+    sealed = keyed.biometrics.seal_template(b"\x01" * 512)
+    keyed.database.close()
+    old_key = PlainFileSource(legacy.store_key_file).load().store
+
+    write_branch(home, 'key_source = "wrapped_file"\nwrapped_key_file = "keys/store.keys"\npassphrase_env = "TEST_ADOPT_PASSPHRASE"')
+    monkeypatch.setenv("TEST_ADOPT_PASSPHRASE", "adopt test passphrase")
+    status = cli.main(["--home", str(home), "--json", "store", "adopt-key", "--from-key-file", str(legacy.store_key_file)])
+    output = json.loads(capsys.readouterr().out)
+
+    assert status == 0
+    assert output["key_source"]["kind"] == "wrapped_file"
+    assert not legacy.store_key_file.exists()
+    with pytest.raises(WrongStoreKey):
+        Database.open(legacy.store_path, old_key)
+    adopted = open_keyed_store(legacy.store_path, load_config(home).store_key)
+    try:
+        assert adopted.biometrics.open_template(sealed) == b"\x01" * 512
+    finally:
+        adopted.database.close()
+
+
+def test_adopt_key_needs_a_key_source_in_the_config(tmp_path, capsys):
+    home = tmp_path / "branch"
+    write_branch(home, 'key_file = "keys/store.key"')
+    config = load_config(home)
+    create_key_file(config.store_key_file)
+
+    status = cli.main(["--home", str(home), "store", "adopt-key", "--from-key-file", str(config.store_key_file)])
+
+    assert status == 2
+    assert "set [store] key_source" in capsys.readouterr().err
+    assert config.store_key_file.exists()
+
+
+def test_adopt_key_rejects_a_source_with_other_keys(tmp_path, monkeypatch):
+    home = tmp_path / "branch"
+    write_branch(home, 'key_source = "wrapped_file"\nwrapped_key_file = "keys/store.keys"\npassphrase_env = "TEST_ADOPT_PASSPHRASE"')
+    monkeypatch.setenv("TEST_ADOPT_PASSPHRASE", "adopt test passphrase")
+    config = load_config(home)
+    config.store_key.create()
+    key_file = home / "keys" / "store.key"
+    create_key_file(key_file)
+    Database.open(config.store_path, PlainFileSource(key_file).load().store, create=True).close()
+
+    from countersign.commands.store_rekey import adopt_plain_key
+
+    with pytest.raises(StoreKeyError, match="do not belong"):
+        adopt_plain_key(config.store_path, key_file, config.store_key)
+    assert key_file.exists()

@@ -3,8 +3,7 @@
 Read only, so that existing branches keep opening. Its biometric key is derived from
 the store key with HKDF, so the two keys are not independent.
 
-NOTE: no command converts a plain key file to another key source yet; a branch
-provisioned with one keeps it until it is provisioned again.
+``countersign store adopt-key`` moves a branch with such a file to a key source.
 """
 
 import logging
@@ -43,8 +42,8 @@ class PlainFileSource(StoreKeySource):
             return None
         if not self._warned:
             log.warning(
-                "store key %s is a plain key file; provision the branch with key_source tpm, keyring or "
-                "wrapped_file (docs/store-keys.md)",
+                "store key %s is a plain key file; move it into key_source tpm, keyring or "
+                "wrapped_file with 'countersign store adopt-key' (docs/store-keys.md)",
                 self.path,
             )
             self._warned = True
