@@ -17,11 +17,13 @@ from countersign.commands import access as access_commands
 from countersign.commands import archive as archive_commands
 from countersign.commands import contract as contract_commands
 from countersign.commands import face as face_commands
+from countersign.commands import hq as hq_commands
 from countersign.commands import id as id_commands
 from countersign.commands import mrz as mrz_commands
 from countersign.commands import reader as reader_commands
 from countersign.commands import report as report_commands
 from countersign.commands import store as store_commands
+from countersign.commands import sync as sync_commands
 from countersign.commands import template as template_commands
 from countersign.config import CONFIG_NAME, load_config
 from countersign.logs import configure_logging
@@ -38,11 +40,13 @@ COMMAND_MODULES: list = [
     archive_commands,
     contract_commands,
     face_commands,
+    hq_commands,
     id_commands,
     mrz_commands,
     reader_commands,
     report_commands,
     store_commands,
+    sync_commands,
     template_commands,
 ]
 

@@ -46,6 +46,19 @@ class CameraConfig:
 
 
 @dataclass(frozen=True)
+class HqLink:
+    """How the branch reaches HQ ([hq] in branch.toml): address, pinned CA and the kiosk's certificate."""
+
+    url: str
+    ca: Path
+    certificate: Path
+    private_key: Path
+    kiosk_id: str
+    interval_minutes: float = 5.0
+    id_check_timeout: float = 3.0  # seconds the kiosk waits for the national ID check
+
+
+@dataclass(frozen=True)
 class BranchConfig:
     home: Path
     branch: Branch
@@ -75,6 +88,7 @@ class BranchConfig:
     templates_dir: Path = CONTRACTS_DIR
     retention: RetentionPolicy = RetentionPolicy()
     purge_interval_minutes: int = 60  # how often the retention purge runs
+    hq: HqLink | None = None  # None: the branch works offline, as the demo does
 
     @property
     def log_dir(self) -> Path:
@@ -103,6 +117,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "documents": frozenset({"margin_months_resident", "margin_months_other", "minimum_age"}),
     "licence": frozenset({"probation_policy"}),
     "retention": frozenset({"face_template_days", "unsigned_session_days", "sent_event_days", "purge_interval_minutes"}),
+    "hq": frozenset({"url", "ca", "certificate", "private_key", "kiosk_id", "interval_minutes", "id_check_timeout"}),
 }
 REQUIRED_TABLES = ("branch", "store", "signing", "reader", "camera", "contract")
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
@@ -297,6 +312,26 @@ def _load_branch(branch_file: Path) -> Branch:
     return branch
 
 
+def _hq_link(table: dict | None, home: Path) -> HqLink | None:
+    if table is None:
+        return None
+    for key in ("url", "ca", "certificate", "private_key", "kiosk_id"):
+        if key not in table:
+            raise ConfigError(f"[hq] in {CONFIG_NAME} needs {key}")
+    url = str(table["url"])
+    if not url.startswith("https://"):
+        raise ConfigError(f"configuration value hq.url must start with https://, not {url!r}; plain HTTP is not allowed")
+    return HqLink(
+        url=url,
+        ca=_path(home, table["ca"], "hq.ca"),
+        certificate=_path(home, table["certificate"], "hq.certificate"),
+        private_key=_path(home, table["private_key"], "hq.private_key"),
+        kiosk_id=_label(table["kiosk_id"], "hq.kiosk_id"),
+        interval_minutes=_number(table.get("interval_minutes", 5.0), "hq.interval_minutes", 0.5, 240.0),
+        id_check_timeout=_number(table.get("id_check_timeout", 3.0), "hq.id_check_timeout", 0.5, 15.0),
+    )
+
+
 def load_config(home: Path) -> BranchConfig:
     """Read ``home/branch.toml``; raises :class:`ConfigError` naming the bad table, key or value."""
     path = home / CONFIG_NAME
@@ -364,4 +399,5 @@ def load_config(home: Path) -> BranchConfig:
         templates_dir=_path(home, contract["templates_dir"], "contract.templates_dir") if "templates_dir" in contract else CONTRACTS_DIR,
         retention=_retention(retention),
         purge_interval_minutes=_integer(retention.get("purge_interval_minutes", 60), "retention.purge_interval_minutes", minimum=1),
+        hq=_hq_link(document.get("hq"), home),
     )

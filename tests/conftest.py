@@ -11,6 +11,7 @@ from devices.idcard.serial_reader import SerialIdCardReader
 from devices.idcard.simulator import ReaderSimulator
 from devices.pty_pair import PtyPair
 from kiosk.identity.face import FaceModel
+from tests.hq_fixtures import hq_pki, hq_sqlite  # noqa: F401  (fixtures shared by the sync and HQ tests)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 

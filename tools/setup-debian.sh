@@ -5,7 +5,7 @@ set -eu
 
 packages="python3 python3-venv python3-dev build-essential swig pkg-config
 libpcsclite-dev pcscd vsmartcard-vpcd socat softhsm2 poppler-utils libnss3-tools
-swtpm swtpm-tools tpm2-tools dbus gnome-keyring
+swtpm swtpm-tools tpm2-tools dbus gnome-keyring postgresql
 fonts-wqy-microhei tzdata
 libgl1 libegl1 libglib2.0-0 libfontconfig1 libdbus-1-3 libxkbcommon0 libxkbcommon-x11-0
 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0

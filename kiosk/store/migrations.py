@@ -198,6 +198,34 @@ MIGRATIONS: tuple[Migration, ...] = (
             "INSERT OR REPLACE INTO store_meta (name, value) VALUES ('biometrics_unsealed', '1')",
         ),
     ),
+    Migration(
+        8,
+        "sync with HQ: failed outbox events, attachments, reference data and sync state",
+        (
+            # An event HQ answered with a conflict or a rejection stays, out of later batches.
+            "ALTER TABLE outbox ADD COLUMN failed_at TEXT",
+            "ALTER TABLE outbox ADD COLUMN last_error TEXT",
+            # Small parts that travel with an event but are not kept at HQ with it (JSON of base64).
+            "ALTER TABLE outbox ADD COLUMN attachments TEXT",
+            "DROP INDEX outbox_unsent",
+            "CREATE INDEX outbox_unsent ON outbox (sent_at, failed_at, created_at)",
+            """CREATE TABLE reference_items (
+                dataset    TEXT NOT NULL,
+                item_key   TEXT NOT NULL,
+                value      TEXT NOT NULL,
+                lookup     TEXT,
+                cursor     INTEGER NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (dataset, item_key)
+            )""",
+            # Items about a person are found by the keyed hash of the document number.
+            "CREATE INDEX reference_items_lookup ON reference_items (dataset, lookup) WHERE lookup IS NOT NULL",
+            """CREATE TABLE sync_state (
+                name  TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )""",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

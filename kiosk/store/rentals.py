@@ -4,6 +4,7 @@ Document numbers are looked up through a keyed hash (HMAC-SHA256 with a key kept
 inside the encrypted store), so the index column gives nothing away on its own.
 """
 
+import base64
 import enum
 import hashlib
 import hmac
@@ -583,10 +584,18 @@ class RentalStore:
 
     # Outbox --------------------------------------------------------------------
 
-    def _append_event(self, connection, event: OutboxEvent) -> None:
+    def _append_event(self, connection, event: OutboxEvent, attachments: dict[str, bytes] | None = None) -> None:
+        """Queue ``event`` in the caller's transaction; ``attachments`` travel with it to HQ."""
         connection.execute(
-            "INSERT INTO outbox (event_id, event_type, aggregate_id, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-            (event.event_id, event.event_type, event.aggregate_id, event.payload_json(), event.created_at.isoformat()),
+            "INSERT INTO outbox (event_id, event_type, aggregate_id, payload, created_at, attachments) VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                event.event_id,
+                event.event_type,
+                event.aggregate_id,
+                event.payload_json(),
+                event.created_at.isoformat(),
+                json.dumps({name: base64.b64encode(data).decode("ascii") for name, data in attachments.items()}) if attachments else None,
+            ),
         )
 
     def recall_withdrawal_list(self) -> bytes | None:
@@ -611,7 +620,7 @@ class RentalStore:
         self.database.owner.check()
         rows = self.database.connection.execute(
             "SELECT event_id, event_type, aggregate_id, payload, created_at FROM outbox "
-            "WHERE sent_at IS NULL ORDER BY created_at, rowid LIMIT ?",
+            "WHERE sent_at IS NULL AND failed_at IS NULL ORDER BY created_at, rowid LIMIT ?",
             (limit,),
         ).fetchall()
         return [
