@@ -1,9 +1,9 @@
 """The kiosk's HTTPS client for HQ: upload, pull and the national ID check, over mutual TLS.
 
 Errors come in two kinds, because the sync agent treats them differently:
-:class:`HqUnreachable` (no connection, a timeout, a TLS failure, a 5xx answer) means
-"try again later"; :class:`HqRefused` (a 4xx answer, or an answer that is not the
-protocol) means something is wrong that retrying will not fix.
+:class:`HqUnreachable` (no connection, a timeout, a 5xx response) means "try again
+later". :class:`HqRefused` (a 4xx response, a response outside the protocol, or a
+server certificate that is not HQ's) means a fault that retrying will not fix.
 """
 
 import logging
