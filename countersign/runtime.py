@@ -67,6 +67,9 @@ class BranchRuntime:
         self.database: Database | None = None
         self.sealer: ContractSealer | None = None
         self.retention: RetentionScheduler | None = None
+        self.sync = None  # countersign.sync_link.BranchSync when the branch has [hq]
+        self.sync_listeners: list = []  # callables given each SyncReport, on the sync thread
+        self.sync_progress_listeners: list = []  # callables given (stage, done, total), on the sync thread
         self.services: SessionServices | None = None
 
     def clock(self) -> datetime:
@@ -117,6 +120,10 @@ class BranchRuntime:
             duplicate_face_threshold=config.duplicate_face_threshold,
         )
         self.retention = start_retention_scheduler(config, keys.store, lambda: self.clock())
+        if config.hq is not None:
+            from countersign.sync_link import BranchSync
+
+            self.sync = BranchSync(config, keys, on_report=self._sync_reported, on_progress=self._sync_progressed).start()
         log.info("branch %s started", config.branch.branch_id)
         return self
 
@@ -174,7 +181,19 @@ class BranchRuntime:
             raise RuntimeError("BranchRuntime.start() must run before new_session()")
         return RentalSession(self.services)
 
+    def _sync_reported(self, report) -> None:
+        """Pass a sync report to whoever listens (the clerk's status line); called on the sync thread."""
+        for listener in list(self.sync_listeners):
+            listener(report)
+
+    def _sync_progressed(self, stage: str, done: int, total: int) -> None:
+        for listener in list(self.sync_progress_listeners):
+            listener(stage, done, total)
+
     def stop(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
+            self.sync = None
         if self.retention is not None:
             self.retention.stop()
             self.retention = None

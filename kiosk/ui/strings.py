@@ -123,6 +123,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "check.face_match": ("人证比对", "Face match"),
     "check.face_duplicate": ("重复身份", "Duplicate identity"),
     "check.contract_check": ("合同查对", "Contract check"),
+    # Sync with headquarters, for staff (the header's corner)
+    "sync.never": ("总部同步：尚未成功", "HQ sync: not yet"),
+    "sync.last": ("总部同步 {time}", "HQ sync {time}"),
+    "sync.pending": ("待发送 {count} 条", "{count} waiting"),
+    "sync.failed": ("{count} 条被拒，请联系 IT", "{count} rejected, call IT"),
+    "sync.offline": ("离线", "offline"),
+    "sync.error": ("同步出错", "sync error"),
+    "sync.uploading": ("正在上传 {done}/{total}", "uploading {done}/{total}"),
 }
 
 

@@ -42,6 +42,7 @@ from kiosk.ui.screens.verification import VerificationScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.style import STYLE_SHEET, base_font
 from kiosk.ui.widgets.step_indicator import StepIndicator
+from kiosk.ui.widgets.sync_status import SyncStatusLabel
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,11 @@ class KioskWindow(QMainWindow):
         self.app_title.setObjectName("appTitle")
         top.addWidget(self.app_title)
         top.addStretch(1)
+        self.sync_status = SyncStatusLabel(self.header)
+        self.sync_status.setVisible(self.context.runtime.config.hq is not None)
+        self.context.runtime.sync_listeners.append(self.sync_status.report_received.emit)
+        self.context.runtime.sync_progress_listeners.append(self.sync_status.progress_received.emit)
+        top.addWidget(self.sync_status)
         self.cancel_button = QPushButton(self.header)
         self.cancel_button.setObjectName("cancelButton")
         self.cancel_button.clicked.connect(self.cancel_session)
@@ -285,6 +291,7 @@ class KioskWindow(QMainWindow):
         self.cancel_button.setText(strings.text("action.cancel", language))
         self.language_button.setText(strings.text("language.switch", language))
         self.steps.retranslate(language)
+        self.sync_status.retranslate(language)
         self._update_busy_text()
         for screen in [*self.screens.values(), self.exit_screen]:
             screen.retranslate()
