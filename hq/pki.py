@@ -31,6 +31,7 @@ class IssuedPair:
 def _write_private(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)  # os.open applies the mode only to a new file, and renewal overwrites
     with os.fdopen(descriptor, "wb") as handle:
         handle.write(data)
 

@@ -6,6 +6,11 @@ a connection is made, it reads the verified peer certificate from the TLS object
 adds it to every request's scope as the ASGI TLS extension (``client_cert_chain``,
 ``tls_version``). It also closes a connection that negotiated a version older than
 TLS 1.2, in case the server's context was built without a minimum.
+
+NOTE: a failed handshake (TLS 1.0 or 1.1, or a client certificate that is missing,
+from another CA, expired or without ``clientAuth``) never reaches this protocol. Asyncio
+in Python 3.11 logs such failures only in debug mode, so HQ's log does not list rejected
+kiosks.
 """
 
 import logging

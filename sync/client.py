@@ -2,8 +2,9 @@
 
 Errors come in two kinds, because the sync agent treats them differently:
 :class:`HqUnreachable` (no connection, a timeout, a 5xx response) means "try again
-later". :class:`HqRefused` (a 4xx response, a response outside the protocol, or a
-server certificate that is not HQ's) means a fault that retrying will not fix.
+later". :class:`HqRefused` (a 4xx response, a response outside the protocol, a
+server certificate that is not HQ's, or an expired kiosk certificate) means a fault
+that retrying will not fix.
 """
 
 import logging
@@ -27,6 +28,10 @@ class HqRefused(Exception):
 
 class HqNotTrusted(HqRefused):
     """The server's certificate is not from HQ's CA, has expired or names another host."""
+
+
+class KioskCertificateInvalid(HqRefused):
+    """The kiosk's own client certificate has expired or is not valid yet, so HQ would reject the handshake."""
 
 
 class HqClient:
