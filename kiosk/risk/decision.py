@@ -1,0 +1,143 @@
+"""The decision record: the final risk decision with every rule that fired, the score band and who overrode what.
+
+:func:`decide` combines the warnings and the score band. The strongest action wins:
+a refusal refuses, a supervisor approval or a clerk review sends the rental to clerk
+review, and a band with a higher deposit approves with that condition. The record keeps
+the configuration version it was decided under, so HQ can replay it later and a
+customer can be told, in their language, the reasons the law lets them see.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from kiosk.messages import Message
+from kiosk.risk.config import Action, Consequence, RiskConfig
+from kiosk.risk.rules import STAFF_CHECK, RiskInputs, Warning, fire_rules
+from kiosk.risk.scorecard import Score
+
+
+class RiskDecision(str, Enum):
+    APPROVE = "approve"
+    APPROVE_WITH_CONDITIONS = "approve_with_conditions"
+    CLERK_REVIEW = "clerk_review"
+    REFUSE = "refuse"
+
+
+NO_HISTORY = Message("暂无租车记录，按标准条件办理。", "No rental history yet: standard terms apply.")
+
+_BAND_REASONS = {
+    Consequence.DEPOSIT_WAIVED: Message("信用良好，免收押金。", "Good credit: the deposit is waived."),
+    Consequence.STANDARD: Message("按标准条件办理。", "Standard terms apply."),
+    Consequence.HIGHER_DEPOSIT: Message("根据租车记录，需收取较高押金。", "Based on your rental history, a higher deposit applies."),
+    Consequence.CLERK_REVIEW: Message("根据租车记录，需要工作人员审核。", "Based on your rental history, staff need to review the rental."),
+    Consequence.REFUSED: Message("根据租车记录，目前无法租车。", "Based on your rental history, you cannot rent at present."),
+}
+
+
+@dataclass(frozen=True)
+class Override:
+    """A person's decision over a rule: who, with what role, which rule, the reason and when."""
+
+    rule: str
+    account_id: str
+    role: str
+    reason: str
+    at: datetime
+    approved_by: str | None = None  # the supervisor whose PIN approved it, if the rule needs one
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "account_id": self.account_id,
+            "role": self.role,
+            "reason": self.reason,
+            "at": self.at.isoformat(),
+            "approved_by": self.approved_by,
+        }
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    """What ``countersign risk explain`` prints for one transaction."""
+
+    transaction_id: str
+    decision: RiskDecision
+    warnings: tuple[Warning, ...]
+    score: Score | None
+    band: str
+    consequence: Consequence
+    config_version: str
+    decided_at: datetime
+    overrides: tuple[Override, ...] = ()
+    conditions: tuple[str, ...] = field(default=())
+
+    def customer_reasons(self) -> list[Message]:
+        """Return what the customer is told: each visible reason once, hidden ones as one request to wait for staff."""
+        reasons: list[Message] = []
+        for warning in self.warnings:
+            reason = warning.customer_reason or STAFF_CHECK
+            if reason not in reasons:
+                reasons.append(reason)
+        if self.score is None:
+            reasons.append(NO_HISTORY)
+        else:
+            reasons.append(_BAND_REASONS[self.consequence])
+        return reasons
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "transaction_id": self.transaction_id,
+            "decision": self.decision.value,
+            "rules": [warning.to_json() for warning in self.warnings],
+            "score": self.score.points if self.score else None,
+            "score_factors": [factor.to_json() for factor in self.score.top_factors] if self.score else [],
+            "band": self.band,
+            "consequence": self.consequence.value,
+            "conditions": list(self.conditions),
+            "config_version": self.config_version,
+            "decided_at": self.decided_at.isoformat(),
+            "overrides": [override.to_json() for override in self.overrides],
+            "customer_reasons": [reason.to_json() for reason in self.customer_reasons()],
+        }
+
+
+def decide(transaction_id: str, inputs: RiskInputs, score: Score | None, config: RiskConfig) -> DecisionRecord:
+    """Fire every rule on ``inputs``, place ``score`` in its band, and decide.
+
+    A customer without history (``score`` is ``None``) is in the band of the
+    scorecard's base score, as a new customer should be: standard terms.
+    """
+    warnings = tuple(fire_rules(inputs, config))
+    points = score.points if score is not None else int(config.scorecard["base"])
+    band = config.band_for(points)
+
+    strongest = max((warning.action for warning in warnings), key=lambda action: action.rank, default=Action.NOTE)
+    conditions: list[str] = []
+    if band.consequence is Consequence.HIGHER_DEPOSIT:
+        conditions.append("higher_deposit")
+    if band.consequence is Consequence.DEPOSIT_WAIVED:
+        conditions.append("deposit_waived")
+    if strongest is Action.SUPERVISOR_APPROVAL:
+        conditions.append("supervisor_approval")
+
+    if strongest is Action.REFUSE or band.consequence is Consequence.REFUSED:
+        decision = RiskDecision.REFUSE
+    elif strongest in (Action.CLERK_REVIEW, Action.SUPERVISOR_APPROVAL) or band.consequence is Consequence.CLERK_REVIEW:
+        decision = RiskDecision.CLERK_REVIEW
+    elif band.consequence is Consequence.HIGHER_DEPOSIT:
+        decision = RiskDecision.APPROVE_WITH_CONDITIONS
+    else:
+        decision = RiskDecision.APPROVE
+    return DecisionRecord(
+        transaction_id=transaction_id,
+        decision=decision,
+        warnings=warnings,
+        score=score,
+        band=band.name,
+        consequence=band.consequence,
+        config_version=config.version,
+        decided_at=inputs.now,
+        conditions=tuple(conditions),
+    )
