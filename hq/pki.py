@@ -139,3 +139,30 @@ def issue_kiosk(ca: IssuedPair, folder: Path, branch_id: str, kiosk_id: str, day
     _write_private(pair.private_key, _key_pem(key))
     _write_public(pair.certificate, certificate)
     return pair
+
+
+def certificate_hosts(certificate: Path) -> list[str]:
+    """Return the DNS names and IP addresses in the subject alternative names of ``certificate`` (PEM)."""
+    issued = x509.load_pem_x509_certificate(certificate.read_bytes())
+    try:
+        names = issued.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [*names.get_values_for_type(x509.DNSName), *(str(address) for address in names.get_values_for_type(x509.IPAddress))]
+
+
+def renew_server(ca: IssuedPair, certificate: Path, private_key: Path, hosts: list[str], now: datetime | None = None) -> IssuedPair:
+    """Issue a new server certificate and key for ``hosts`` and put them in place of ``certificate`` and ``private_key``.
+
+    Both files are written in a folder beside ``certificate`` first and then renamed over
+    the old ones, so neither is ever half written. A crash between the two renames leaves
+    the new key beside the old certificate, and running the renewal again repairs it.
+    """
+    if not hosts:
+        raise ValueError("a server certificate needs at least one host name or address")
+    staging = certificate.parent / ".renew"
+    fresh = issue_server(ca, staging, hosts, now=now)
+    os.replace(fresh.private_key, private_key)
+    os.replace(fresh.certificate, certificate)
+    staging.rmdir()
+    return IssuedPair(certificate, private_key)

@@ -343,7 +343,7 @@ def test_health_names_certificate_sender(pki, hq, tmp_path):
     assert (health["branch_id"], health["kiosk_id"]) == ("SH-PD01", "kiosk-07")
 
 
-# hq init and hq issue-kiosk
+# hq init, hq issue-kiosk and hq renew-server
 
 
 def _cli_json(home: Path, *argv: str) -> dict:
@@ -358,7 +358,7 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(os.stat(path).st_mode)
 
 
-def test_hq_init_and_issue_kiosk_sync(branch, tmp_path):
+def test_hq_init_issue_renew_sync(branch, tmp_path):
     port = free_port()
     hq_folder = tmp_path / "hq"
     created = _cli_json(tmp_path / "it", "hq", "init", str(hq_folder), "--port", str(port))
@@ -376,6 +376,15 @@ def test_hq_init_and_issue_kiosk_sync(branch, tmp_path):
     kiosk = x509.load_pem_x509_certificate(Path(issued["certificate"]).read_bytes())
     assert kiosk.subject.rfc4514_string() == f"CN={KIOSK_ID},OU={BRANCH_ID},O=CounterSign"
 
+    first_serial = x509.load_pem_x509_certificate((tls / "server.pem").read_bytes()).serial_number
+    renewed = _cli_json(tmp_path / "it", "hq", "renew-server", "--config", created["config"])
+    server_certificate = x509.load_pem_x509_certificate((tls / "server.pem").read_bytes())
+    assert renewed["hosts"] == ["localhost", "127.0.0.1"]
+    assert server_certificate.serial_number != first_serial
+    assert _mode(tls / "server.key") == 0o600
+    assert sorted(path.name for path in tls.iterdir()) == ["ca.key", "ca.pem", "server.key", "server.pem"]
+
+    # The branch syncs with the renewed server certificate, pinning the CA that hq init made.
     pair = IssuedPair(Path(issued["certificate"]), Path(issued["private_key"]))
     link_branch(branch, HqPki(ca=IssuedPair(Path(issued["ca"]), tls / "ca.key"), server=None, kiosk=pair), f"https://127.0.0.1:{port}")
     server = HqProcess(Path(created["config"]), port, tmp_path / "hq.log").start()
