@@ -21,6 +21,7 @@ from countersign.commands import hq as hq_commands
 from countersign.commands import id as id_commands
 from countersign.commands import mrz as mrz_commands
 from countersign.commands import reader as reader_commands
+from countersign.commands import risk as risk_commands
 from countersign.commands import report as report_commands
 from countersign.commands import store as store_commands
 from countersign.commands import sync as sync_commands
@@ -45,6 +46,7 @@ COMMAND_MODULES: list = [
     mrz_commands,
     reader_commands,
     report_commands,
+    risk_commands,
     store_commands,
     sync_commands,
     template_commands,

@@ -32,8 +32,21 @@ MAX_BATCH_BYTES = 8 * 1024 * 1024
 # At most this many changes come back from one pull request.
 MAX_PULL_CHANGES = 5000
 
-# Reference data that headquarters owns and branches pull.
-DATASETS = ("blacklist", "credit_scores", "templates", "price_lists", "revoked_documents", "consent_texts")
+# Reference data that headquarters owns and branches pull. ``risk_config`` is the
+# versioned risk configuration; ``activity`` lists a document's recent visits to other
+# branches; ``risk_flags`` carries findings about a person, such as an offline approval
+# that the national ID check later rejected.
+DATASETS = (
+    "blacklist",
+    "credit_scores",
+    "templates",
+    "price_lists",
+    "revoked_documents",
+    "consent_texts",
+    "risk_config",
+    "activity",
+    "risk_flags",
+)
 
 _EVENT_ID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _EVENT_TYPE = r"^[a-z][a-z_]*(\.[a-z][a-z_]*)+$"

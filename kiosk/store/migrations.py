@@ -226,6 +226,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        9,
+        "risk decision records, one per verification",
+        (
+            """CREATE TABLE risk_decisions (
+                transaction_id TEXT PRIMARY KEY,
+                decision       TEXT NOT NULL,
+                config_version TEXT NOT NULL,
+                record         TEXT NOT NULL,
+                decided_at     TEXT NOT NULL
+            )""",
+            "CREATE INDEX customers_by_phone ON customers (phone)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

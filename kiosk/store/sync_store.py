@@ -5,8 +5,8 @@ attachment, read from the contracts table when the batch is built), takes pulled
 reference data with its cursor in one transaction, and keeps the sync state that the
 clerk sees: the last successful sync and the last attempt.
 
-Reference items about a person (``blacklist``, ``revoked_documents``) arrive with the
-full document number. The number is replaced on arrival by the branch's keyed hash (the
+Reference items about a person (``blacklist``, ``revoked_documents``, ``credit_scores``,
+``activity``, ``risk_flags``) arrive with the full document number. The number is replaced on arrival by the branch's keyed hash (the
 ``lookup`` column) and a masked form, so the branch never keeps HQ's list in clear.
 """
 
@@ -22,7 +22,7 @@ from sync.protocol import ReferenceChange, canonical_json
 
 log = logging.getLogger(__name__)
 
-PERSON_DATASETS = frozenset({"blacklist", "revoked_documents"})
+PERSON_DATASETS = frozenset({"blacklist", "revoked_documents", "credit_scores", "activity", "risk_flags"})
 LAST_SUCCESS = "last_success"
 LAST_ATTEMPT = "last_attempt"
 
