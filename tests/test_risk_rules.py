@@ -157,3 +157,16 @@ def test_config_rejects_bands_out_of_order():
 
 def test_config_round_trips():
     assert RiskConfig.from_json(CONFIG.to_json()) == CONFIG
+
+
+def test_inputs_round_trip_for_replay_at_hq():
+    inputs = _inputs(
+        blacklist=(_entry(date(2026, 1, 1), date(2027, 1, 1)),),
+        visits=(BranchVisit("SH-PD01", NOW - timedelta(hours=1)),),
+        duplicate_faces=("310***********0025",),
+        national_id_rejections=("V-1",),
+    )
+    record = decide("T", inputs, None, CONFIG).to_json()
+    replayed = RiskInputs.from_json(record["inputs"])
+    assert replayed == inputs
+    assert decide("T", replayed, None, CONFIG).to_json()["rules"] == record["rules"]

@@ -72,6 +72,7 @@ class DecisionRecord:
     decided_at: datetime
     overrides: tuple[Override, ...] = ()
     conditions: tuple[str, ...] = field(default=())
+    inputs: RiskInputs | None = None  # kept so that HQ can replay the rules under another configuration
 
     def customer_reasons(self) -> list[Message]:
         """Return what the customer is told: each visible reason once, hidden ones as one request to wait for staff."""
@@ -100,6 +101,7 @@ class DecisionRecord:
             "decided_at": self.decided_at.isoformat(),
             "overrides": [override.to_json() for override in self.overrides],
             "customer_reasons": [reason.to_json() for reason in self.customer_reasons()],
+            "inputs": self.inputs.to_json() if self.inputs else None,
         }
 
 
@@ -140,4 +142,5 @@ def decide(transaction_id: str, inputs: RiskInputs, score: Score | None, config:
         config_version=config.version,
         decided_at=inputs.now,
         conditions=tuple(conditions),
+        inputs=inputs,
     )

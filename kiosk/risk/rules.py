@@ -33,6 +33,16 @@ class BlacklistEntry:
     def applies_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.expires_on is None or day < self.expires_on)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "reason": self.reason.to_json(),
+            "source": self.source,
+            "starts_on": self.starts_on.isoformat(),
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+            "appeal": self.appeal,
+        }
+
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> "BlacklistEntry":
         reason = value.get("reason")
@@ -74,6 +84,49 @@ class RiskInputs:
     visits: tuple[BranchVisit, ...] = ()
     phone_identities: int = 1  # identities, this one included, that gave the same phone number
     national_id_rejections: tuple[str, ...] = ()  # earlier offline approvals that HQ's re-check rejected
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the inputs as kept in the decision record, so that HQ can replay the rules on them."""
+        return {
+            "now": self.now.isoformat(),
+            "branch_id": self.branch_id,
+            "masked_number": self.masked_number,
+            "document_valid_to": self.document_valid_to.isoformat() if self.document_valid_to else None,
+            "licence_valid_to": self.licence_valid_to.isoformat() if self.licence_valid_to else None,
+            "licence_in_probation": self.licence_in_probation,
+            "pickup_at": self.pickup_at.isoformat(),
+            "return_at": self.return_at.isoformat(),
+            "vehicle_price_group": self.vehicle_price_group,
+            "completed_rentals": self.completed_rentals,
+            "blacklist": [entry.to_json() for entry in self.blacklist],
+            "duplicate_faces": list(self.duplicate_faces),
+            "visits": [{"branch_id": visit.branch_id, "at": visit.at.isoformat()} for visit in self.visits],
+            "phone_identities": self.phone_identities,
+            "national_id_rejections": list(self.national_id_rejections),
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> "RiskInputs":
+        def day(text: str | None) -> date | None:
+            return date.fromisoformat(text) if text else None
+
+        return cls(
+            now=datetime.fromisoformat(value["now"]),
+            branch_id=value["branch_id"],
+            masked_number=value["masked_number"],
+            document_valid_to=day(value["document_valid_to"]),
+            licence_valid_to=day(value["licence_valid_to"]),
+            licence_in_probation=bool(value["licence_in_probation"]),
+            pickup_at=datetime.fromisoformat(value["pickup_at"]),
+            return_at=datetime.fromisoformat(value["return_at"]),
+            vehicle_price_group=value["vehicle_price_group"],
+            completed_rentals=value["completed_rentals"],
+            blacklist=tuple(BlacklistEntry.from_json(entry) for entry in value["blacklist"]),
+            duplicate_faces=tuple(value["duplicate_faces"]),
+            visits=tuple(BranchVisit(visit["branch_id"], datetime.fromisoformat(visit["at"])) for visit in value["visits"]),
+            phone_identities=int(value["phone_identities"]),
+            national_id_rejections=tuple(value["national_id_rejections"]),
+        )
 
 
 @dataclass(frozen=True)
