@@ -33,6 +33,12 @@ class HqSettings:
     port: int = 8443
     id_service_url: str | None = None  # the national citizen identity service, or its stand-in
     id_service_timeout: float = 3.0
+    # The contract archive (hq.archive): HQ's timestamp authority, and the roots of branch
+    # seals and of every TSA. OCSP responders and CRLs are the ones each certificate names.
+    tsa_url: str | None = None
+    tsa_timeout: float = 10.0  # seconds for one timestamp request
+    trust_roots: tuple[Path, ...] = ()
+    revocation_timeout: float = 10.0  # seconds for one OCSP or CRL request
 
     @classmethod
     def load(cls, path: Path) -> "HqSettings":
@@ -55,6 +61,9 @@ class HqSettings:
         values = dict(section)
         for name in ("certificate", "private_key", "client_ca"):
             values[name] = (folder / values[name]).resolve()
+        if not isinstance(values.get("trust_roots", []), list):
+            raise ValueError(f"trust_roots in [hq] of {path} must be a list of certificate files")
+        values["trust_roots"] = tuple((folder / root).resolve() for root in values.get("trust_roots", []))
         url = values["database_url"]
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
             values["database_url"] = f"sqlite:///{(folder / url[len('sqlite:///'):]).resolve()}"
