@@ -10,7 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, insert, select
+from sqlalchemy import Engine, create_engine, event, insert, select, text
 
 from hq.schema import counters
 
@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 REFERENCE_CURSOR = "reference_cursor"
+
+# Key of the PostgreSQL advisory lock that one migration holds until it commits.
+MIGRATION_LOCK = 0x436F756E74657253  # "CounterS" in ASCII
 
 
 def connect(url: str) -> Engine:
@@ -38,10 +41,16 @@ def connect(url: str) -> Engine:
 
 
 def migrate(engine: Engine) -> None:
-    """Apply every Alembic migration that the database lacks, and create the counters."""
+    """Apply every Alembic migration that the database lacks, and create the counters.
+
+    On PostgreSQL, HQ processes that start at the same moment take turns: each holds an
+    advisory lock until its migration commits, so the later ones find the schema current.
+    """
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
         if connection.execute(select(counters.c.name).where(counters.c.name == REFERENCE_CURSOR)).first() is None:

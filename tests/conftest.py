@@ -12,6 +12,7 @@ from devices.idcard.simulator import ReaderSimulator
 from devices.pty_pair import PtyPair
 from kiosk.identity.face import FaceModel
 from tests.hq_fixtures import hq_pki, hq_sqlite  # noqa: F401  (fixtures shared by the sync and HQ tests)
+from tests.pg_fixtures import postgres_database, postgres_server, postgres_url  # noqa: F401  (a real PostgreSQL server)
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 
