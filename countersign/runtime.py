@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from countersign.config import BranchConfig
 from countersign.demo_branch import load_simulated_card
+from countersign.national_id_link import build_national_id_service
 from countersign.scheduler import RetentionScheduler, start_retention_scheduler
 from devices.camera import Camera, OpenCvCamera, RecordedCamera
 from devices.camera_feed import RECORDED_FRAMES_PER_SECOND, CameraFeed
@@ -118,6 +119,7 @@ class BranchRuntime:
             liveness_capture_seconds=config.liveness_capture_seconds,
             camera_mirrored=config.camera_mirrored,
             duplicate_face_threshold=config.duplicate_face_threshold,
+            national_id=build_national_id_service(config),
         )
         self.retention = start_retention_scheduler(config, keys.store, lambda: self.clock())
         if config.hq is not None:
@@ -200,6 +202,8 @@ class BranchRuntime:
         if self.services is not None:
             self.services.reader.close()
             self.services.camera.close()
+            if self.services.national_id is not None:
+                self.services.national_id.close()
         if self.simulator is not None:
             self.simulator.stop()
             self.simulator = None

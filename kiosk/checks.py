@@ -12,7 +12,7 @@ class Outcome(enum.Enum):
     FAIL = "fail"
     REVIEW = "review"  # a clerk must look before the rental goes on
     RETRY = "retry"  # the customer can try the step again (card moved, face not found)
-    SKIPPED = "skipped"  # the check did not run, by configuration; it neither passes nor blocks
+    SKIPPED = "skipped"  # the check did not run (by configuration, or its service was unavailable); it neither passes nor blocks
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,17 @@ class VerificationResult:
                 return problem
         return None
 
+    @property
+    def approved_offline(self) -> bool:
+        """Return whether the verification is approved without the national ID check, which HQ then re-checks."""
+        return self.decision is Decision.APPROVED and any(check.details.get("approved_offline") for check in self.checks)
+
     def to_json(self) -> dict:
-        return {"decision": self.decision.value, "checks": [check.to_json() for check in self.checks]}
+        return {
+            "decision": self.decision.value,
+            "approved_offline": self.approved_offline,
+            "checks": [check.to_json() for check in self.checks],
+        }
 
 
 def check_document_number(identity: Identity) -> Check:

@@ -46,6 +46,7 @@ from kiosk.identity.licence import (
     check_licence_probation,
     check_licence_validity,
 )
+from kiosk.identity.national_id import check_national_id
 from kiosk.identity.liveness import Challenge, LiveFrame, LivenessAttempts, assess_liveness, choose_challenge
 from kiosk.identity.cards import parse_card
 from kiosk.identity.verification import (
@@ -424,7 +425,7 @@ class RentalSession:
         return frames
 
     def verify(self) -> StageRecord:
-        """Match the live face to the card photo and decide on every check so far."""
+        """Match the live face to the card photo, ask the national ID check when all else passed, and decide."""
         self._require(Stage.VERIFICATION)
         assert self.identity is not None
         assert self._live_face is not None
@@ -449,6 +450,10 @@ class RentalSession:
             self.checks.append(
                 search_duplicates(live_face.vector, store.face_templates(), own_id, self.services.duplicate_face_threshold)
             )
+            if VerificationResult(tuple(self.checks)).decision is Decision.APPROVED:
+                national = check_national_id(self.identity, self.services.national_id, self.verification_id)
+                log.info("session %s: national ID check %s", self.session_id, national.details.get("outcome", national.outcome.value))
+                self.checks.append(national)
             result = VerificationResult(tuple(self.checks))
             self._store_verification(result)
             if result.decision is Decision.APPROVED:

@@ -12,6 +12,7 @@ from kiosk.contracts.template import ContractTemplate
 from kiosk.identity.documents import DocumentType
 from kiosk.identity.face import FaceMatcher
 from kiosk.identity.licence import ProbationPolicy
+from kiosk.identity.national_id import NationalIdService
 from kiosk.identity.verification import DEFAULT_VALIDITY_MARGIN_MONTHS
 from kiosk.rental import Branch
 from kiosk.store.rentals import RentalStore
@@ -28,7 +29,8 @@ class SessionServices:
     records ``liveness_capture_seconds`` of frames while the customer follows a random
     challenge; ``camera_mirrored`` says whether the camera flips frames left to right.
     ``duplicate_face_threshold`` is the descriptor distance under which a known face
-    under another identity raises a warning for the clerk.
+    under another identity raises a warning for the clerk. ``national_id`` asks the
+    national ID check through HQ; ``None`` is a branch without an HQ link.
     """
 
     branch: Branch
@@ -48,3 +50,4 @@ class SessionServices:
     liveness_capture_seconds: float = 4.0
     camera_mirrored: bool = False
     duplicate_face_threshold: float = 0.45
+    national_id: NationalIdService | None = None

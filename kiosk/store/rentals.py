@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 
 # The newest template withdrawal list the branch accepted (kiosk.contracts.approval.WithdrawalMemory).
 _WITHDRAWAL_LIST_KEY = "template_withdrawal_list"
+# The outbox attachment of an offline approval; HQ's ingest reads the same name.
+NATIONAL_ID_CHECK_ATTACHMENT = "national_id_check"
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,14 @@ def _licence_to_json(licence: DrivingLicence) -> str:
         },
         ensure_ascii=False,
     )
+
+
+def _recheck_attachment(identity: Identity | None) -> dict[str, bytes] | None:
+    """Return the name and number that HQ's re-check of an offline approval asks the national service about."""
+    if identity is None:
+        return None
+    request = {"name": identity.name, "number": identity.number}
+    return {NATIONAL_ID_CHECK_ATTACHMENT: json.dumps(request, ensure_ascii=False).encode("utf-8")}
 
 
 def _licence_from_json(text: str) -> DrivingLicence:
@@ -323,7 +333,12 @@ class RentalStore:
         at: datetime,
         consent: Consent | None = None,
     ) -> None:
-        """Store a verification and its outbox event in one transaction, whatever the decision."""
+        """Store a verification and its outbox event in one transaction, whatever the decision.
+
+        An approval made without the national ID check (``result.approved_offline``)
+        sends the name and number with the event, in the ``national_id_check``
+        attachment, so that HQ re-checks them.
+        """
         self.database.owner.check()
         with self.database.transaction() as connection:
             customer_id = None
@@ -365,6 +380,7 @@ class RentalStore:
                         "verification": result.to_json(),
                     },
                 ),
+                _recheck_attachment(identity) if result.approved_offline else None,
             )
         log.info("session %s: verification %s stored, decision %s", session_id, verification_id, result.decision.value)
 
