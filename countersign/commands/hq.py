@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from countersign.commands import hq_archive, hq_certificates
+from countersign.commands import hq_archive, hq_certificates, hq_idcheck
 from kiosk.errors import ConfigError
 from kiosk.messages import Message
 
@@ -59,6 +59,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     publish.add_argument("file", type=Path, help="JSON lines file, or - for standard input")
     publish.set_defaults(handler=command_hq_publish)
     hq_certificates.register_actions(actions, common)
+    hq_idcheck.register_actions(actions, common)
     hq_archive.register_actions(actions, common)
 
 
