@@ -51,7 +51,8 @@ def ingest_batch(engine: Engine, request: UploadRequest, sender: Sender, now: da
 
     results: dict[str, EventResult] = {}
     valid: list[Event] = []
-    for event in _first_of_each_id(request.events):
+    unique, changed_copies = _first_of_each_id(request.events)
+    for event in unique:
         try:
             _validate(event)
         except EventInvalid as error:
@@ -74,17 +75,38 @@ def ingest_batch(engine: Engine, request: UploadRequest, sender: Sender, now: da
         "branch %s kiosk %s: batch of %d events, %d new, %d repeated or conflicting",
         sender.branch_id, sender.kiosk_id, len(request.events), accepted, len(request.events) - accepted,
     )
-    return UploadResponse(results=[results[event.event_id] for event in request.events])
+    answers = []
+    for position, event in enumerate(request.events):
+        if position in changed_copies:
+            log.error("event %s appears twice in one batch with other content: %s", event.event_id, event.event_type)
+            first = results[event.event_id]
+            answers.append(
+                EventResult(
+                    event_id=event.event_id,
+                    outcome=Outcome.CONFLICT,
+                    detail="this event id appears earlier in the batch with other content; this copy was not stored",
+                    received_at=first.received_at,
+                )
+            )
+        else:
+            answers.append(results[event.event_id])
+    return UploadResponse(results=answers)
 
 
-def _first_of_each_id(batch: list[Event]) -> list[Event]:
-    seen: set[str] = set()
-    unique = []
-    for event in batch:
-        if event.event_id not in seen:
-            seen.add(event.event_id)
-            unique.append(event)
-    return unique
+def _first_of_each_id(batch: list[Event]) -> tuple[list[Event], set[int]]:
+    """Return the first event of each id, and the positions of later copies whose content differs from it.
+
+    A later copy with the same content gets the first copy's result. A later copy with
+    other content is a conflict, as it would be in a later batch.
+    """
+    first: dict[str, Event] = {}
+    changed: set[int] = set()
+    for position, event in enumerate(batch):
+        if event.event_id not in first:
+            first[event.event_id] = event
+        elif event.content_sha256() != first[event.event_id].content_sha256():
+            changed.add(position)
+    return list(first.values()), changed
 
 
 def _validate(event: Event) -> None:
@@ -97,6 +119,14 @@ def _validate(event: Event) -> None:
         for name in ("contract_no", "signed_at"):
             if not isinstance(event.payload.get(name), str):
                 raise EventInvalid(f"contract.signed without {name}")
+        # Checked here: a value that failed only in _apply would fail the whole batch with a
+        # server error, and the kiosk would retry that batch without end.
+        try:
+            signed_at = datetime.fromisoformat(event.payload["signed_at"])
+        except ValueError as error:
+            raise EventInvalid(f"contract.signed with an invalid signed_at: {error}") from error
+        if signed_at.tzinfo is None:
+            raise EventInvalid("contract.signed with a signed_at without a UTC offset")
 
 
 def _insert_new(connection: Connection, batch: list[Event], sender: Sender, received_at: datetime) -> set[str]:
@@ -110,7 +140,8 @@ def _insert_new(connection: Connection, batch: list[Event], sender: Sender, rece
             "kiosk_id": sender.kiosk_id,
             "event_type": event.event_type,
             "aggregate_id": event.aggregate_id,
-            "created_at": event.created_at,
+            # In UTC, because SQLite keeps a timestamp's wall time and drops its offset.
+            "created_at": event.created_at.astimezone(timezone.utc),
             "payload": canonical_json(event.payload),
             "content_sha256": event.content_sha256(),
             "received_at": received_at,
@@ -163,7 +194,7 @@ def _apply(connection: Connection, event: Event, sender: Sender, received_at: da
                 reservation_no=payload.get("reservation_no"),
                 verification_id=payload.get("verification_id"),
                 template=payload.get("template"),
-                signed_at=datetime.fromisoformat(payload["signed_at"]),
+                signed_at=datetime.fromisoformat(payload["signed_at"]).astimezone(timezone.utc),
                 pdf_sha256=payload["pdf_sha256"],
                 pdf=event.attachment(PDF_ATTACHMENT),
                 pades_level=payload.get("pades_level") or "B-B",

@@ -23,6 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from pydantic import ValidationError
+
 from sync.client import HqClient, HqRefused, HqUnreachable
 from sync.outbox import OutboxEvent
 from sync.protocol import (
@@ -187,6 +189,8 @@ class SyncAgent:
             if not pending:
                 return
             batch = self._batch(pending)
+            if not batch:
+                continue
             response = client.upload(UploadRequest(branch_id=self.branch_id, kiosk_id=self.kiosk_id, events=batch))
             if len(response.results) != len(batch):
                 raise HqRefused(f"HQ returned {len(response.results)} results for {len(batch)} events")
@@ -207,19 +211,30 @@ class SyncAgent:
                 self.on_progress("upload", report.uploaded, total)
 
     def _batch(self, pending: list[OutboxEvent]) -> list[Event]:
-        """Turn outbox events into protocol events, up to :data:`MAX_BATCH_BYTES` (at least one)."""
+        """Turn outbox events into protocol events, up to :data:`MAX_BATCH_BYTES` (at least one valid event).
+
+        An event that the protocol rejects (an aggregate id too long, a time without an
+        offset) is marked failed here: sent, HQ would reject the whole batch on every retry,
+        and the events behind it would never leave the outbox.
+        """
         batch: list[Event] = []
         size = 0
         for event in pending:
             attachments = {name: base64.b64encode(data).decode("ascii") for name, data in self.outbox.event_attachments(event).items()}
-            item = Event(
-                event_id=event.event_id,
-                event_type=event.event_type,
-                aggregate_id=event.aggregate_id,
-                created_at=event.created_at,
-                payload=event.payload,
-                attachments=attachments,
-            )
+            try:
+                item = Event(
+                    event_id=event.event_id,
+                    event_type=event.event_type,
+                    aggregate_id=event.aggregate_id,
+                    created_at=event.created_at,
+                    payload=event.payload,
+                    attachments=attachments,
+                )
+            except ValidationError as error:
+                problems = "; ".join(f"{'.'.join(map(str, problem['loc']))}: {problem['msg']}" for problem in error.errors()[:3])
+                log.error("event %s (%s) is invalid and kept as failed: %s", event.event_id, event.event_type, problems)
+                self.outbox.mark_failed(event.event_id, f"invalid: {problems}", self.clock())
+                continue
             item_size = len(event.payload_json()) + sum(len(text) for text in attachments.values())
             if batch and size + item_size > MAX_BATCH_BYTES:
                 break
