@@ -1,0 +1,161 @@
+"""Training mode of the counter terminal: a throwaway demo branch with demo customers and accounts.
+
+The training branch is provisioned in a temporary folder that :meth:`TrainingBranch.close`
+deletes, so training never writes to a branch's store. Its reader, camera and store
+are the demo branch's simulators. Before each session the chosen demo customer's card
+is put on the simulated reader, their reservation is booked and the camera replays
+their frames.
+"""
+
+import enum
+import json
+import logging
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from countersign.config import BranchConfig
+from countersign.demo_branch import CUSTOMER_FRAMES, IMPOSTOR_FRAMES, load_simulated_card, provision_demo_branch, seed_demo_reservation
+from countersign.runtime import BranchRuntime
+from devices.camera import RecordedCamera
+from devices.camera_feed import RECORDED_FRAMES_PER_SECOND, CameraFeed
+from devices.idcard.photo import SimulatedPhotoCodec
+from kiosk.identity.face import FaceModel
+from kiosk.messages import Message
+from kiosk.session import RentalSession, SessionServices
+from kiosk.store.accounts import AccountStore, Role
+
+log = logging.getLogger(__name__)
+
+EXPIRING_CARD = "cards/expiring-customer.json"
+# The expiring card ends this many days after today, inside the rental's one-month margin.
+EXPIRING_DAYS = 10
+
+
+@dataclass(frozen=True)
+class TrainingAccount:
+    """A training sign-in, shown on the training login screen; it exists only in the throwaway store."""
+
+    account_id: str
+    display_name: str
+    role: Role
+    pin: str
+
+
+TRAINING_ACCOUNTS = (
+    TrainingAccount("training.clerk", "培训柜员 Training clerk", Role.CLERK, "246810"),
+    TrainingAccount("training.supervisor", "培训主管 Training supervisor", Role.SUPERVISOR, "975310"),
+)
+_TRAINING_IT = TrainingAccount("training.it", "培训 IT Training IT", Role.BRANCH_IT, "864200")
+
+
+class DemoCustomer(enum.Enum):
+    """The demo customers of training mode, each showing one outcome of the checks.
+
+    NOTE: a blacklisted demo customer is missing because no session check reads the
+    blacklist yet; seed one into ``reference_items`` once a check does.
+    """
+
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    EXPIRING = "expiring"
+    PHOTO = "photo"
+
+    @property
+    def label(self) -> Message:
+        return _LABELS[self]
+
+
+_LABELS = {
+    DemoCustomer.MATCH: Message("本人，人证一致", "The card holder: face matches"),
+    DemoCustomer.MISMATCH: Message("冒用他人证件，人证不一致", "Someone else's card: face does not match"),
+    DemoCustomer.EXPIRING: Message("证件即将到期", "ID card about to expire"),
+    DemoCustomer.PHOTO: Message("对着摄像头举照片（活体检测）", "A photo held up to the camera (liveness)"),
+}
+
+
+class TrainingBranch:
+    """A demo branch in a temporary folder, with training accounts and demo customers.
+
+    Call :meth:`provision` once before the runtime starts and :meth:`close` after it
+    stopped. :meth:`prepare` runs on the runtime's worker thread.
+    """
+
+    def __init__(self, faces_dir: Path, model: FaceModel | None = None) -> None:
+        self.faces_dir = faces_dir
+        self.model = model
+        self._folder = tempfile.TemporaryDirectory(prefix="countersign-training-")
+        self.config: BranchConfig | None = None
+        self._base_services: SessionServices | None = None
+        self._feeds: dict[str, CameraFeed] = {}
+
+    @property
+    def home(self) -> Path:
+        return Path(self._folder.name) / "branch"
+
+    def provision(self) -> BranchConfig:
+        """Provision the throwaway branch and return its configuration."""
+        self.config = provision_demo_branch(self.home, self.faces_dir, self.model)
+        log.info("training branch provisioned in %s", self.home)
+        return self.config
+
+    def create_accounts(self, accounts: AccountStore, at: datetime) -> None:
+        """Add the training accounts to the throwaway store, once; must run on the store's thread."""
+        if accounts.has_accounts():
+            return
+        it = _TRAINING_IT
+        accounts.add_account(None, it.account_id, it.display_name, it.role, it.pin, at)
+        actor = accounts.authenticate(it.account_id, it.pin, at)
+        for account in TRAINING_ACCOUNTS:
+            accounts.add_account(actor, account.account_id, account.display_name, account.role, account.pin, at)
+
+    def prepare(self, runtime: BranchRuntime, customer: DemoCustomer) -> RentalSession:
+        """Set the simulators up for ``customer``, book their car and return a new session; runs on the worker."""
+        assert runtime.services is not None and runtime.simulator is not None
+        if self._base_services is None:
+            self._base_services = runtime.services
+        base = self._base_services
+        codec = base.photo_decoder
+        assert isinstance(codec, SimulatedPhotoCodec)
+
+        card_file = self.home / (EXPIRING_CARD if customer is DemoCustomer.EXPIRING else "cards/demo-customer.json")
+        if customer is DemoCustomer.EXPIRING:
+            self._write_expiring_card(runtime.clock())
+        runtime.simulator.present(load_simulated_card(card_file, codec))
+
+        frames = IMPOSTOR_FRAMES if customer is DemoCustomer.MISMATCH else CUSTOMER_FRAMES
+        # The recorded frames are still photographs, which is what a photo held up to the camera shows.
+        # NOTE: a moving printed photo, as tests/test_liveness_attacks.py makes, would show the planar-motion cue too.
+        runtime.services = replace(
+            base,
+            camera=self._feed(frames) if frames != CUSTOMER_FRAMES else base.camera,
+            liveness_required=customer is DemoCustomer.PHOTO,
+        )
+        reservation = seed_demo_reservation(runtime.services.store, runtime.clock())
+        log.info("training: demo customer %s, reservation %s", customer.value, reservation.reservation_no)
+        return runtime.new_session()
+
+    def _feed(self, frames: str) -> CameraFeed:
+        if frames not in self._feeds:
+            camera = RecordedCamera.from_folder(self.home / frames)
+            self._feeds[frames] = CameraFeed(camera, frames_per_second=RECORDED_FRAMES_PER_SECOND).start()
+        return self._feeds[frames]
+
+    def _write_expiring_card(self, now: datetime) -> None:
+        document = json.loads((self.home / "cards" / "demo-customer.json").read_text(encoding="utf-8"))
+        valid_to = now.date() + timedelta(days=EXPIRING_DAYS)
+        document["fields"] = dict(document["fields"], valid_from=f"{valid_to.year - 20}0520", valid_to=f"{valid_to:%Y%m%d}")
+        (self.home / EXPIRING_CARD).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    def restore(self, runtime: BranchRuntime) -> None:
+        """Give the runtime back its own services, so that its stop closes its own camera; runs on the worker."""
+        if self._base_services is not None:
+            runtime.services = self._base_services
+
+    def close(self) -> None:
+        """Stop the extra camera feeds and delete the training branch with its store."""
+        for feed in self._feeds.values():
+            feed.close()
+        self._feeds.clear()
+        self._folder.cleanup()
