@@ -84,3 +84,11 @@ soak: setup
 .PHONY: bench-store-integrity
 bench-store-integrity: setup
 	$(BIN)/python benchmarks/store_integrity.py --size-mb 1024 --runs 3
+
+# The sync fault test with 1,000 randomised runs instead of the 6 of `make test`: HQ and
+# `countersign sync now` killed, responses dropped, the link cut and slowed, batches
+# repeated and reordered. COUNTERSIGN_SYNC_FAULT_SEED=N repeats a run.
+.PHONY: sync-soak
+sync-soak: setup
+	COUNTERSIGN_SYNC_FAULT_RUNS=1000 QT_QPA_PLATFORM=offscreen COUNTERSIGN_DEMO_FACES=$(CURDIR)/$(FACES) \
+		$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_sync_faults.py -k randomised

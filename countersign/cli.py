@@ -165,6 +165,8 @@ def has_display() -> bool:
 def command_kiosk(args: argparse.Namespace) -> int:
     _ensure_branch(args.home, args.faces)
     config = load_config(args.home)
+    if args.screenshots is not None:
+        return _kiosk_screenshots(args, config)
     if not has_display():
         if config.reader.kind != "simulated":
             raise ConfigError("no display found (DISPLAY and WAYLAND_DISPLAY are unset); the kiosk needs a screen")
@@ -177,6 +179,16 @@ def command_kiosk(args: argparse.Namespace) -> int:
     from kiosk.ui.app import run_kiosk
 
     return run_kiosk(config, windowed=args.windowed)
+
+
+def _kiosk_screenshots(args: argparse.Namespace, config) -> int:
+    """Render every kiosk screen to PNG in args.screenshots, offscreen unless QT_QPA_PLATFORM is set."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.ui.screenshots import take_screenshots
+
+    saved = take_screenshots(config, args.screenshots)
+    _emit(args, {"screenshots": [str(path) for path in saved]}, [str(path) for path in saved])
+    return 0
 
 
 def command_check_pdf(args: argparse.Namespace) -> int:
@@ -265,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     kiosk = commands.add_parser("kiosk", parents=[common], help="open the self-service kiosk window")
     kiosk.add_argument("--windowed", action="store_true", help="run in a window instead of full-screen kiosk mode")
+    kiosk.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="DIR",
+        help="drive a demo rental through every screen and save each, in Chinese and English, as PNG in DIR, then exit",
+    )
     kiosk.set_defaults(handler=command_kiosk)
 
     init = commands.add_parser("init-demo", parents=[common], help="create a demo branch in --home")

@@ -89,6 +89,7 @@ class BranchConfig:
     retention: RetentionPolicy = RetentionPolicy()
     purge_interval_minutes: int = 60  # how often the retention purge runs
     hq: HqLink | None = None  # None: the branch works offline, as the demo does
+    kiosk_idle_seconds: int = 120  # seconds without input before the kiosk ends a session ([kiosk] idle_seconds)
 
     @property
     def log_dir(self) -> Path:
@@ -118,6 +119,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "licence": frozenset({"probation_policy"}),
     "retention": frozenset({"face_template_days", "unsigned_session_days", "sent_event_days", "purge_interval_minutes"}),
     "hq": frozenset({"url", "ca", "certificate", "private_key", "kiosk_id", "interval_minutes", "id_check_timeout"}),
+    "kiosk": frozenset({"idle_seconds"}),
 }
 REQUIRED_TABLES = ("branch", "store", "signing", "reader", "camera", "contract")
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
@@ -135,6 +137,10 @@ SIGNING_KEYS_BY_KIND = {
 }
 # The kiosk waits this long at most for a timestamp before sealing B-B and queueing the timestamp.
 TSA_TIMEOUT_RANGE = (0.5, 5.0)
+
+# The idle timeout must leave room for the 15-second "are you still there?" warning and
+# for reading a contract page; an hour is the most that still protects the next customer.
+KIOSK_IDLE_RANGE = (30, 3600)
 
 # A lower threshold is stricter. Above 0.6, dlib's published operating point, strangers
 # start to match, so a larger value is a configuration error, not a policy choice.
@@ -352,6 +358,7 @@ def load_config(home: Path) -> BranchConfig:
     documents = document.get("documents", {})
     licence = document.get("licence", {})
     retention = document.get("retention", {})
+    kiosk = document.get("kiosk", {})
 
     seal_key = _seal_key(signing, home)
     trust_roots = signing.get("trust_roots", [])
@@ -400,4 +407,5 @@ def load_config(home: Path) -> BranchConfig:
         retention=_retention(retention),
         purge_interval_minutes=_integer(retention.get("purge_interval_minutes", 60), "retention.purge_interval_minutes", minimum=1),
         hq=_hq_link(document.get("hq"), home),
+        kiosk_idle_seconds=int(_number(_integer(kiosk.get("idle_seconds", 120), "kiosk.idle_seconds"), "kiosk.idle_seconds", *KIOSK_IDLE_RANGE)),
     )

@@ -446,7 +446,7 @@ def test_runtime_start_failure_keeps_window_open(qtbot, open_kiosk, branch_confi
     assert "本机数据存储出现问题" in window.welcome.notice.text()
     assert not window.welcome.start_button.isEnabled()
     assert window.isVisible()
-    failures = [record for record in caplog.records if record.name == "kiosk.ui.operations"]
+    failures = [record for record in caplog.records if record.name == "kiosk.ui.errors"]
     assert failures
     assert failures[0].exc_info is not None
     assert "start_runtime" in failures[0].getMessage()

@@ -9,7 +9,7 @@ from types import FrameType, TracebackType
 from countersign.config import BranchConfig
 from countersign.demo_branch import seed_demo_reservation
 from countersign.runtime import BranchRuntime
-from kiosk.errors import user_message
+from kiosk.ui.errors import report_error
 from kiosk.ui.qt import QApplication, QtMsgType, QTimer, qInstallMessageHandler
 from kiosk.ui.window import KioskWindow
 
@@ -111,8 +111,9 @@ def _uncaught_error_handler(window: KioskWindow):
         if issubclass(error_type, KeyboardInterrupt):
             sys.__excepthook__(error_type, error, traceback)
             return
-        log.error("uncaught error in the kiosk UI", exc_info=(error_type, error, traceback))
-        window.show_message(user_message(error))
+        session = window.context.session
+        error.__traceback__ = traceback
+        window.show_message(report_error(error, "a kiosk UI slot", session.session_id if session is not None else "-"))
 
     return handle
 

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk.ui.errors import report_error
 from kiosk.ui.qt import QObject, Qt, Signal
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,8 @@ class Operation(QObject):
 
     ``work`` runs on the worker thread and must not touch a widget. Once it has run,
     ``succeeded`` (with its return value) or ``failed`` (with the exception) is emitted
-    on the UI thread. ``busy_key`` is the catalogue key of the text shown meanwhile, and
+    on the UI thread. A failure has been logged by :func:`kiosk.ui.errors.report_error`
+    before. ``busy_key`` is the catalogue key of the text shown meanwhile, and
     ``session_id`` goes into the log lines about it.
     """
 
@@ -125,7 +127,7 @@ class OperationRunner(QObject):
             try:
                 result = job.work()
             except Exception as error:
-                log.exception("session %s: operation %s failed", job.session_id, job.name)
+                report_error(error, f"operation {job.name}", job.session_id)
                 self._operation_ended.emit(job, None, error)
             else:
                 self._operation_ended.emit(job, result, None)

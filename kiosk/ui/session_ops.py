@@ -77,3 +77,19 @@ def cancel(session: RentalSession) -> Operation:
 def end_session(session: RentalSession) -> Operation:
     """Drop the session's personal data from memory. Succeeds with ``None``."""
     return Operation("end_session", "busy.ending", session.forget_personal_data, session.session_id)
+
+
+def abandon(session: RentalSession) -> Operation:
+    """Cancel an unfinished session after the idle timeout, then drop its personal data. Succeeds with ``None``.
+
+    The data is dropped even when the cancellation raises (a store error), and the
+    error is then reported as the operation's failure.
+    """
+
+    def work() -> None:
+        try:
+            session.cancel()
+        finally:
+            session.forget_personal_data()
+
+    return Operation("abandon", "busy.ending", work, session.session_id)

@@ -131,6 +131,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "sync.offline": ("离线", "offline"),
     "sync.error": ("同步出错", "sync error"),
     "sync.uploading": ("正在上传 {done}/{total}", "uploading {done}/{total}"),
+    # Idle timeout
+    "idle.title": ("您还在吗？", "Are you still there?"),
+    "idle.body": (
+        "{seconds} 秒后，本次办理将被取消，您的信息将从屏幕上清除。",
+        "In {seconds} seconds this session will be cancelled and your details cleared from the screen.",
+    ),
+    "idle.continue": ("我还在，继续办理", "I'm here, continue"),
 }
 
 

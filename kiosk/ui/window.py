@@ -3,17 +3,22 @@
 The window picks the screen from the session's stage, so the screens and the headless
 demo follow the same state machine. In kiosk mode it is full screen, frameless, and
 ignores Escape and close requests (Alt+F4); only :meth:`allow_close` lets it close.
+After ``[kiosk] idle_seconds`` without input it warns, then cancels the session and
+clears every screen (:mod:`kiosk.ui.idle`).
 """
 
 import logging
 from collections.abc import Callable
 
 from countersign.runtime import BranchRuntime
-from kiosk.errors import SchemaTooNew, StoreCorrupt, StoreNotEncrypted, StoreOldFormat, WrongStoreKey, user_message
+from kiosk.errors import SchemaTooNew, StoreCorrupt, StoreNotEncrypted, StoreOldFormat, WrongStoreKey
 from kiosk.messages import Message
 from kiosk.session import Stage
 from kiosk.ui import session_ops, strings
 from kiosk.ui.context import DEFAULT_LANGUAGE, KioskContext
+from kiosk.ui.errors import customer_message
+from kiosk.ui.idle import WARNING_SECONDS, IdleWatch
+from kiosk.ui.lockdown import KioskLockdown
 from kiosk.ui.operations import OperationRunner
 from kiosk.ui.qt import (
     QCloseEvent,
@@ -26,6 +31,7 @@ from kiosk.ui.qt import (
     QPushButton,
     QStackedWidget,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +47,7 @@ from kiosk.ui.screens.sign import SignScreen
 from kiosk.ui.screens.verification import VerificationScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
 from kiosk.ui.style import STYLE_SHEET, base_font
+from kiosk.ui.widgets.idle_warning import IdleWarning
 from kiosk.ui.widgets.step_indicator import StepIndicator
 from kiosk.ui.widgets.sync_status import SyncStatusLabel
 
@@ -48,9 +55,6 @@ log = logging.getLogger(__name__)
 
 WINDOWED_SIZE = (1280, 1000)
 STOP_TIMEOUT_S = 30.0
-
-# TODO: end an abandoned session after a few minutes without input, so that the next
-# person at the kiosk never sees the last customer's contract.
 
 
 class KioskWindow(QMainWindow):
@@ -73,6 +77,7 @@ class KioskWindow(QMainWindow):
         self._close_allowed = not kiosk_mode
         self._busy_key = ""
         self._shut_down = False
+        self._idle_end_pending = False
 
         self.setFont(base_font())
         self.setStyleSheet(STYLE_SHEET)
@@ -116,8 +121,21 @@ class KioskWindow(QMainWindow):
         layout.addWidget(self.busy_label)
         self.setCentralWidget(central)
 
+        idle_seconds = float(runtime.config.kiosk_idle_seconds)
+        self.idle = IdleWatch(idle_seconds, min(WARNING_SECONDS, idle_seconds / 2), self)
+        self.idle_warning = IdleWarning(self, self.idle.seconds_left)
+        self.idle.warning_started.connect(self.idle_warning.open)
+        self.idle.warning_cancelled.connect(self.idle_warning.close_warning)
+        self.idle.expired.connect(self._idle_expired)
+        self.idle_warning.continue_button.clicked.connect(self.idle.restart)
+        self.lockdown: KioskLockdown | None = None
+        if kiosk_mode:
+            self.lockdown = KioskLockdown(self)
+            self.lockdown.install()
+
         self.runner.busy_changed.connect(self._set_busy)
         self.context.language_changed.connect(self.retranslate)
+        self.context.language_changed.connect(lambda _language: self._update_idle_watch())
         self._show(self.welcome, Stage.WELCOME)
         self.retranslate()
 
@@ -178,6 +196,7 @@ class KioskWindow(QMainWindow):
             return
         self._shut_down = True
         log.info("kiosk shutting down")
+        self.idle.disarm()
         self.screens[Stage.FACE].stop_preview()
         self.runner.shutdown(self.context.runtime.stop, timeout=STOP_TIMEOUT_S)
 
@@ -211,6 +230,7 @@ class KioskWindow(QMainWindow):
         self.steps.set_stage(stage)
         in_session = stage not in (Stage.WELCOME, Stage.DONE) and screen is not self.exit_screen
         self.cancel_button.setVisible(in_session)
+        self._update_idle_watch()
 
     def cancel_session(self) -> None:
         session = self.context.session
@@ -237,11 +257,49 @@ class KioskWindow(QMainWindow):
 
     def _reset_to_welcome(self) -> None:
         self.context.session = None
+        self.idle_warning.close_warning()
         for screen in [*self.screens.values(), self.exit_screen]:
             screen.clear()
         self.context.set_language(DEFAULT_LANGUAGE)
         self._show(self.welcome, Stage.WELCOME)
         self.welcome.enter()
+
+    # Idle timeout --------------------------------------------------------------
+
+    def _update_idle_watch(self) -> None:
+        """Count idle time while a session runs or the welcome screen is in English; otherwise there is nothing to clear."""
+        if self._shut_down:
+            return
+        if self.context.session is not None or self.context.language != DEFAULT_LANGUAGE:
+            self.idle.arm()
+        else:
+            self.idle.disarm()
+            self.idle_warning.close_warning()
+
+    def _idle_expired(self) -> None:
+        """End the session after the idle timeout, or, while an operation runs, once it has ended.
+
+        An operation is never cut short: sealing a contract or storing a record runs to
+        its end, and its result is shown before the session is ended.
+        """
+        self.idle_warning.close_warning()
+        if self.runner.busy:
+            session_id = self.context.session.session_id if self.context.session is not None else "-"
+            log.info("session %s: idle timeout expired during an operation; the session ends after it", session_id)
+            self._idle_end_pending = True
+            return
+        self.end_idle_session()
+
+    def end_idle_session(self) -> None:
+        """Clear every screen at once, return to the welcome screen, then cancel the session and forget its data on the worker."""
+        self._idle_end_pending = False
+        session = self.context.session
+        if session is not None:
+            log.info("session %s: no input for %.0f s, cancelling it", session.session_id, self.idle.idle_seconds)
+        self._reset_to_welcome()
+        if session is not None:
+            # The runner logs a failure. The screens are already clear either way.
+            self.runner.run(session_ops.abandon(session))
 
     # Runtime and busy state ----------------------------------------------------
 
@@ -250,14 +308,15 @@ class KioskWindow(QMainWindow):
         self.welcome.set_available(True)
 
     def _runtime_failed(self, error: Exception) -> None:
-        log.error("kiosk unavailable: the branch runtime did not start: %s", error)
+        # The runner has logged the traceback.
+        log.error("kiosk unavailable: the branch runtime did not start (%s)", type(error).__name__)
         # A store file that cannot be used needs a technician; the customer gets nothing else to press.
         if isinstance(error, (StoreCorrupt, StoreOldFormat, StoreNotEncrypted, WrongStoreKey, SchemaTooNew)):
-            self._show_service_needed(user_message(error))
+            self.show_service_needed(customer_message(error))
             return
-        self.welcome.set_available(False, user_message(error))
+        self.welcome.set_available(False, customer_message(error))
 
-    def _show_service_needed(self, message: Message) -> None:
+    def show_service_needed(self, message: Message) -> None:
         """Replace the whole page with "out of service" in both languages; the kiosk takes no input after it."""
         self.header.hide()
         self.stack.hide()
@@ -272,13 +331,22 @@ class KioskWindow(QMainWindow):
         self.service_notice.show()
 
     def _show_failure(self, error: Exception) -> None:
-        self.show_message(user_message(error))
+        self.show_message(customer_message(error))
 
     def _set_busy(self, busy: bool, busy_key: str) -> None:
         self._busy_key = busy_key if busy else ""
         self.stack.setEnabled(not busy)
         self.cancel_button.setEnabled(not busy)
         self._update_busy_text()
+        if busy:
+            return
+        # The customer waited for the operation, so the idle time starts when it ends.
+        # A timeout that expired meanwhile ends the session once the operation's own
+        # result has been shown, which is why it waits for the next turn of the loop.
+        if self._idle_end_pending:
+            QTimer.singleShot(0, self.end_idle_session)
+        else:
+            self.idle.restart()
 
     def _update_busy_text(self) -> None:
         self.busy_label.setText(strings.text(self._busy_key, self.context.language) if self._busy_key else "")
@@ -292,6 +360,7 @@ class KioskWindow(QMainWindow):
         self.language_button.setText(strings.text("language.switch", language))
         self.steps.retranslate(language)
         self.sync_status.retranslate(language)
+        self.idle_warning.retranslate(language)
         self._update_busy_text()
         for screen in [*self.screens.values(), self.exit_screen]:
             screen.retranslate()

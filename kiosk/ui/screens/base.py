@@ -4,10 +4,10 @@ import logging
 from collections.abc import Callable
 
 from kiosk.checks import Outcome
-from kiosk.errors import user_message
 from kiosk.messages import Message
 from kiosk.session import RentalSession, StageRecord
 from kiosk.ui.context import KioskContext
+from kiosk.ui.errors import customer_message
 from kiosk.ui.operations import Operation
 from kiosk.ui.qt import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget, Signal
 from kiosk.ui.style import set_style_property
@@ -138,15 +138,15 @@ class Screen(QWidget):
     def start(self, operation: Operation, on_success: Callable[[object], None]) -> None:
         """Run ``operation`` on the worker and pass its result to ``on_success`` on the UI thread.
 
-        A failure shows the customer the sentence :func:`kiosk.errors.user_message` gives
-        for the exception. The runner has already logged its traceback.
+        A failure shows the customer the sentence :func:`kiosk.ui.errors.customer_message`
+        gives for the exception, never its text. The runner has already logged its traceback.
         """
         operation.succeeded.connect(on_success)
         operation.failed.connect(self._show_failure)
         self.context.runner.run(operation)
 
     def _show_failure(self, error: Exception) -> None:
-        self.show_notice(user_message(error), "error")
+        self.show_notice(customer_message(error), "error")
 
     def handle_record(self, record: StageRecord) -> None:
         """Show the reason and stay on a ``retry`` outcome, and move on after any other outcome."""

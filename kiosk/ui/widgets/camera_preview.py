@@ -7,7 +7,7 @@ import numpy as np
 
 from devices.camera_feed import CameraFeed
 from devices.errors import CameraError
-from kiosk.errors import user_message
+from kiosk.ui.errors import customer_message
 from kiosk.identity.face import FaceBox, FaceModel
 from kiosk.identity.face_preview import Guidance, PreviewDetection, PreviewDetector, gate_guidance
 from kiosk.messages import Message
@@ -180,7 +180,7 @@ class CameraPreview(QWidget):
 
     def _current_guidance(self, detection: PreviewDetection | None) -> Message | None:
         if self._error is not None:
-            return user_message(self._error)
+            return customer_message(self._error)
         if self._image is None:
             return strings.message("face.preview.starting")
         if detection is None:
