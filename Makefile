@@ -31,6 +31,17 @@ bench: setup
 
 setup: build/.system-packages $(VENV)/.installed $(FACES)/.complete
 
+# The kiosk's strings: the Qt Linguist files compiled to .qm with PySide6's lrelease.
+# tools/strings_to_ts.py adds a string to both .ts files and compiles them too.
+TRANSLATIONS := resources/translations
+QM_FILES := $(TRANSLATIONS)/countersign_zh_CN.qm $(TRANSLATIONS)/countersign_en.qm
+.PHONY: translations
+translations: $(QM_FILES)
+setup: $(QM_FILES)
+
+$(TRANSLATIONS)/%.qm: $(TRANSLATIONS)/%.ts | $(VENV)/.installed
+	$(BIN)/pyside6-lrelease -silent $< -qm $@
+
 build/.system-packages: tools/setup-debian.sh
 	./tools/setup-debian.sh
 	@mkdir -p build && touch $@

@@ -90,6 +90,8 @@ class BranchConfig:
     purge_interval_minutes: int = 60  # how often the retention purge runs
     hq: HqLink | None = None  # None: the branch works offline, as the demo does
     kiosk_idle_seconds: int = 120  # seconds without input before the kiosk ends a session ([kiosk] idle_seconds)
+    kiosk_font_scale: float = 1.0  # every text and control size of the screens is multiplied by it ([kiosk] font_scale)
+    kiosk_theme: str = "standard"  # "standard" or "high_contrast" ([kiosk] theme)
 
     @property
     def log_dir(self) -> Path:
@@ -119,7 +121,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "licence": frozenset({"probation_policy"}),
     "retention": frozenset({"face_template_days", "unsigned_session_days", "sent_event_days", "purge_interval_minutes"}),
     "hq": frozenset({"url", "ca", "certificate", "private_key", "kiosk_id", "interval_minutes", "id_check_timeout"}),
-    "kiosk": frozenset({"idle_seconds"}),
+    "kiosk": frozenset({"idle_seconds", "font_scale", "theme"}),
 }
 REQUIRED_TABLES = ("branch", "store", "signing", "reader", "camera", "contract")
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
@@ -141,6 +143,12 @@ TSA_TIMEOUT_RANGE = (0.5, 5.0)
 # The idle timeout must leave room for the 15-second "are you still there?" warning and
 # for reading a contract page; an hour is the most that still protects the next customer.
 KIOSK_IDLE_RANGE = (30, 3600)
+
+# At 0.8 the step indicator's text is 16 px. On a 1280 x 800 display the welcome and
+# document screens fit up to 1.5 in Chinese and 1.25 in English; larger scales widen the
+# step indicator past the screen.
+KIOSK_FONT_SCALE_RANGE = (0.8, 2.0)
+KIOSK_THEMES = ("standard", "high_contrast")
 
 # A lower threshold is stricter. Above 0.6, dlib's published operating point, strangers
 # start to match, so a larger value is a configuration error, not a policy choice.
@@ -408,4 +416,6 @@ def load_config(home: Path) -> BranchConfig:
         purge_interval_minutes=_integer(retention.get("purge_interval_minutes", 60), "retention.purge_interval_minutes", minimum=1),
         hq=_hq_link(document.get("hq"), home),
         kiosk_idle_seconds=int(_number(_integer(kiosk.get("idle_seconds", 120), "kiosk.idle_seconds"), "kiosk.idle_seconds", *KIOSK_IDLE_RANGE)),
+        kiosk_font_scale=_number(kiosk.get("font_scale", 1.0), "kiosk.font_scale", *KIOSK_FONT_SCALE_RANGE),
+        kiosk_theme=_choice(kiosk.get("theme", "standard"), "kiosk.theme", KIOSK_THEMES),
     )

@@ -8,7 +8,6 @@ window starts it on its worker thread, exactly as ``countersign kiosk`` does.
 import json
 import logging
 import math
-import string
 
 import pytest
 
@@ -17,7 +16,6 @@ from countersign.runtime import BranchRuntime
 from kiosk.checks import Outcome
 from kiosk.contracts.validation import load_trust_roots, validate_sealed_pdf
 from kiosk.session import Stage
-from kiosk.ui import strings
 from kiosk.ui.app import build_window, demo_preparation
 from kiosk.ui.operations import Operation
 from kiosk.ui.qt import QCheckBox, QFontInfo, QLabel, QPoint, QPushButton, Qt
@@ -470,12 +468,3 @@ def test_kiosk_mode_ignores_escape_and_close(qtbot, branch_config, face_model):
     finally:
         window.shutdown()
 
-
-def test_catalogue_languages_and_placeholders():
-    formatter = string.Formatter()
-    for key, (zh, en) in strings.CATALOGUE.items():
-        assert zh.strip(), f"{key} has no Chinese text"
-        assert en.strip(), f"{key} has no English text"
-        zh_fields = sorted(name for _, name, _, _ in formatter.parse(zh) if name)
-        en_fields = sorted(name for _, name, _, _ in formatter.parse(en) if name)
-        assert zh_fields == en_fields, f"{key}: placeholders differ"

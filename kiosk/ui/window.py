@@ -29,6 +29,7 @@ from kiosk.ui.qt import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     Qt,
     QTimer,
@@ -46,7 +47,7 @@ from kiosk.ui.screens.licence import LicenceScreen
 from kiosk.ui.screens.sign import SignScreen
 from kiosk.ui.screens.verification import VerificationScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
-from kiosk.ui.style import STYLE_SHEET, base_font
+from kiosk.ui.style import apply_appearance
 from kiosk.ui.widgets.idle_warning import IdleWarning
 from kiosk.ui.widgets.step_indicator import StepIndicator
 from kiosk.ui.widgets.sync_status import SyncStatusLabel
@@ -79,8 +80,7 @@ class KioskWindow(QMainWindow):
         self._shut_down = False
         self._idle_end_pending = False
 
-        self.setFont(base_font())
-        self.setStyleSheet(STYLE_SHEET)
+        apply_appearance(self, runtime.config.kiosk_theme, runtime.config.kiosk_font_scale)
         if kiosk_mode:
             self.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
         else:
@@ -226,6 +226,12 @@ class KioskWindow(QMainWindow):
         screen.enter()
 
     def _show(self, screen: Screen, stage: Stage) -> None:
+        # Hidden pages must not set the window's minimum size, or one large page (the
+        # signature canvas) keeps every screen from fitting a 1280 x 800 display.
+        for index in range(self.stack.count()):
+            page = self.stack.widget(index)
+            policy = QSizePolicy.Policy.Preferred if page is screen else QSizePolicy.Policy.Ignored
+            page.setSizePolicy(policy, policy)
         self.stack.setCurrentWidget(screen)
         self.steps.set_stage(stage)
         in_session = stage not in (Stage.WELCOME, Stage.DONE) and screen is not self.exit_screen
@@ -325,8 +331,7 @@ class KioskWindow(QMainWindow):
         self.service_notice.setObjectName("serviceNeeded")
         self.service_notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.service_notice.setWordWrap(True)
-        self.service_notice.setStyleSheet("font-size: 40px; padding: 64px;")
-        self.service_notice.setText(f"暂停服务 / Service needed\n\n{message.zh}\n\n{message.en}")
+        self.service_notice.setText(f"{strings.message('service.title').bilingual()}\n\n{message.zh}\n\n{message.en}")
         self.centralWidget().layout().addWidget(self.service_notice, 1)
         self.service_notice.show()
 

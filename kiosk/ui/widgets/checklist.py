@@ -63,7 +63,7 @@ class Checklist(QFrame):
         title.setObjectName("checkName")
         title_key = f"check.{check.name}"
         # A check added to the session after this catalogue was written still shows its reason.
-        self._texts.bind(title.setText, title_key if title_key in strings.CATALOGUE else Message(check.name, check.name))
+        self._texts.bind(title.setText, title_key if strings.has(title_key) else Message(check.name, check.name))
 
         reason = QLabel(self)
         reason.setWordWrap(True)

@@ -22,7 +22,6 @@ class SyncStatusLabel(QLabel):
         super().__init__(parent)
         self.setObjectName("syncStatus")
         self.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.setStyleSheet("font-size: 14px; color: #5f6b7a;")
         self.language = "zh"
         self.last_success_at: datetime | None = None
         self._report = None
