@@ -16,6 +16,7 @@ from countersign import __version__
 from countersign.commands import access as access_commands
 from countersign.commands import archive as archive_commands
 from countersign.commands import contract as contract_commands
+from countersign.commands import counter as counter_commands
 from countersign.commands import face as face_commands
 from countersign.commands import hq as hq_commands
 from countersign.commands import id as id_commands
@@ -40,6 +41,7 @@ COMMAND_MODULES: list = [
     access_commands,
     archive_commands,
     contract_commands,
+    counter_commands,
     face_commands,
     hq_commands,
     id_commands,
@@ -143,6 +145,8 @@ def command_demo(args: argparse.Namespace) -> int:
             "store_path": str(config.store_path),
             "session_id": session.session_id,
             "contract_no": session.signed.contract_no if session.signed else None,
+            # The verification id: the transaction that countersign risk explain looks up.
+            "transaction_id": session.verification_id,
         }
         session.forget_personal_data()
 

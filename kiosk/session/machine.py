@@ -60,6 +60,8 @@ from kiosk.identity.verification import (
 from kiosk.messages import Message
 from kiosk.rental import Reservation
 from kiosk.session.services import SessionServices
+from kiosk.risk.decision import DecisionRecord
+from kiosk.session.risk_step import assess_risk, risk_check
 from kiosk.session.stages import TERMINAL_STAGES, Stage, StageRecord
 from kiosk.session.consent import FACE_CONSENT_VERSION, ID_CONSENT_VERSION
 from kiosk.store.clock_check import ClockImplausible, check_clock
@@ -99,6 +101,7 @@ class RentalSession:
         self.checks: list[Check] = []
         self.verification: VerificationResult | None = None
         self.verification_id = uuid.uuid4().hex
+        self.risk_record: DecisionRecord | None = None  # the risk layer's decision, kept with the verification
         self.draft: ContractDraft | None = None
         self.contract_check: ContractCheckResult | None = None
         self.acknowledgements: list[Acknowledgement] = []
@@ -165,6 +168,7 @@ class RentalSession:
             result,
             self.services.clock(),
             consent=self.consent,
+            risk=self.risk_record.to_json() if self.risk_record else None,
         )
 
     def _refuse(self, check: Check) -> StageRecord:
@@ -454,6 +458,12 @@ class RentalSession:
                 national = check_national_id(self.identity, self.services.national_id, self.verification_id)
                 log.info("session %s: national ID check %s", self.session_id, national.details.get("outcome", national.outcome.value))
                 self.checks.append(national)
+            if self.reservation is not None:
+                self.risk_record = assess_risk(
+                    store, self.verification_id, self.services.branch.branch_id, self.identity, self.reservation, self.checks,
+                    self.services.clock(),
+                )
+                self.checks.append(risk_check(self.risk_record))
             result = VerificationResult(tuple(self.checks))
             self._store_verification(result)
             if result.decision is Decision.APPROVED:

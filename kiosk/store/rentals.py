@@ -332,8 +332,12 @@ class RentalStore:
         result: VerificationResult,
         at: datetime,
         consent: Consent | None = None,
+        risk: dict | None = None,
     ) -> None:
         """Store a verification and its outbox event in one transaction, whatever the decision.
+
+        ``risk`` is the risk layer's decision record (its JSON); it is kept in
+        ``risk_decisions`` under the verification id and travels to HQ in the event.
 
         An approval made without the national ID check (``result.approved_offline``)
         sends the name and number with the event, in the ``national_id_check``
@@ -378,10 +382,16 @@ class RentalStore:
                         "document_index": self.document_index(identity.number) if identity else None,
                         "consent": consent.to_json() if consent else None,
                         "verification": result.to_json(),
+                        "risk": risk,
                     },
                 ),
                 _recheck_attachment(identity) if result.approved_offline else None,
             )
+            if risk is not None:
+                connection.execute(
+                    "INSERT INTO risk_decisions (transaction_id, decision, config_version, record, decided_at) VALUES (?, ?, ?, ?, ?)",
+                    (verification_id, risk["decision"], risk["config_version"], json.dumps(risk, ensure_ascii=False), risk["decided_at"]),
+                )
         log.info("session %s: verification %s stored, decision %s", session_id, verification_id, result.decision.value)
 
     def save_signed_contract(

@@ -331,6 +331,10 @@
             <source>Contract check</source>
             <translation>Contract check</translation>
         </message>
+        <message id="check.risk">
+            <source>Risk assessment</source>
+            <translation>Risk assessment</translation>
+        </message>
         <message id="sync.never">
             <source>HQ sync: not yet</source>
             <translation>HQ sync: not yet</translation>

@@ -332,6 +332,10 @@
             <source>Contract check</source>
             <translation>合同查对</translation>
         </message>
+        <message id="check.risk">
+            <source>Risk assessment</source>
+            <translation>风险评估</translation>
+        </message>
         <message id="sync.never">
             <source>HQ sync: not yet</source>
             <translation>总部同步：尚未成功</translation>

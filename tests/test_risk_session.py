@@ -1,0 +1,70 @@
+"""The risk step inside a real rental session: a blacklisted customer is refused offline, with the record kept and explained."""
+
+import json
+import subprocess
+import sys
+
+from countersign.config import load_config
+from countersign.demo_branch import seed_demo_reservation
+from countersign.headless import drive_session
+from countersign.runtime import BranchRuntime
+from devices.signature_pad import SimulatedSignaturePad
+from kiosk.store.sync_store import StoreSyncAdapter
+from sync.protocol import ReferenceChange
+
+DEMO_NUMBER = "110105196108040013"
+
+
+def _blacklist(store, expires_on: str | None) -> None:
+    value = {
+        "document_number": DEMO_NUMBER,
+        "reason": {"zh": "车辆损坏未赔偿", "en": "unpaid damage to a vehicle"},
+        "source": "HQ risk desk",
+        "starts_on": "2026-01-01",
+        "expires_on": expires_on,
+    }
+    StoreSyncAdapter(store).apply_reference_changes("blacklist", [ReferenceChange(key="BL-7", cursor=1, value=value)], 1)
+
+
+def test_blacklisted_customer_is_refused_with_the_reason(branch_home, face_model):
+    with BranchRuntime(load_config(branch_home), face_model=face_model) as runtime:
+        store = runtime.services.store
+        _blacklist(store, None)
+        seed_demo_reservation(store, runtime.clock())
+        session = runtime.new_session()
+        drive_session(session, SimulatedSignaturePad())
+
+        assert session.decision == "refused"
+        assert "车辆损坏未赔偿" in session.records[-1].reason.zh
+        assert "appeal" in session.records[-1].reason.en
+        risk = next(check for check in session.checks if check.name == "risk")
+        assert risk.details["rules"] == ["blacklist"]
+        (event,) = store.pending_events()
+        assert event.payload["risk"]["decision"] == "refuse"
+        assert DEMO_NUMBER not in json.dumps(event.payload, ensure_ascii=False)
+
+
+def test_expired_entry_no_longer_applies(branch_home, face_model):
+    with BranchRuntime(load_config(branch_home), face_model=face_model) as runtime:
+        _blacklist(runtime.services.store, runtime.clock().date().isoformat())
+        seed_demo_reservation(runtime.services.store, runtime.clock())
+        session = runtime.new_session()
+        drive_session(session, SimulatedSignaturePad())
+        assert session.decision == "approved"
+
+
+def test_demo_transaction_is_explained(branch_home, faces_dir):
+    run = [sys.executable, "-m", "countersign", "--home", str(branch_home), "--faces", str(faces_dir), "--json"]
+    demo = subprocess.run([*run, "demo"], capture_output=True, text=True, timeout=300)
+    assert demo.returncode == 0, demo.stderr[-2000:]
+    transaction_id = json.loads(demo.stdout)["transaction_id"]
+
+    explained = subprocess.run([*run, "risk", "explain", transaction_id], capture_output=True, text=True, timeout=120)
+
+    assert explained.returncode == 0, explained.stderr
+    record = json.loads(explained.stdout)
+    assert record["decision"] == "approve"
+    assert record["rules"] == []
+    assert record["band"] == "standard"
+    assert record["config_version"]
+    assert record["overrides"] == []
