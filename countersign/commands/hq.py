@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from countersign.commands import hq_archive, hq_certificates, hq_idcheck
+from countersign.commands import hq_archive, hq_certificates, hq_idcheck, hq_risk
 from kiosk.errors import ConfigError
 from kiosk.messages import Message
 
@@ -61,6 +61,7 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     hq_certificates.register_actions(actions, common)
     hq_idcheck.register_actions(actions, common)
     hq_archive.register_actions(actions, common)
+    hq_risk.register_actions(actions, common)
 
 
 def _settings(path: Path):
