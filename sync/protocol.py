@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 from datetime import datetime
+from functools import cached_property
 from enum import Enum
 from typing import Any, Literal
 
@@ -89,9 +90,13 @@ class Event(_Message):
                 raise ValueError(f"attachment {name!r} is not base64") from error
         return value
 
+    @cached_property
+    def _decoded(self) -> dict[str, bytes]:
+        # Decoded once per event: a contract PDF is read by validation, hashing and storage.
+        return {name: base64.b64decode(text) for name, text in self.attachments.items()}
+
     def attachment(self, name: str) -> bytes | None:
-        text = self.attachments.get(name)
-        return base64.b64decode(text) if text is not None else None
+        return self._decoded.get(name)
 
     def content_sha256(self) -> str:
         """Return the hash that distinguishes a repeat (same hash) from a conflict (same id, other hash).
