@@ -18,7 +18,6 @@ import base64
 import hashlib
 import json
 from datetime import datetime
-from functools import cached_property
 from enum import Enum
 from typing import Any, Literal
 
@@ -90,13 +89,18 @@ class Event(_Message):
                 raise ValueError(f"attachment {name!r} is not base64") from error
         return value
 
-    @cached_property
-    def _decoded(self) -> dict[str, bytes]:
-        # Decoded once per event: a contract PDF is read by validation, hashing and storage.
-        return {name: base64.b64decode(text) for name, text in self.attachments.items()}
-
     def attachment(self, name: str) -> bytes | None:
-        return self._decoded.get(name)
+        """Return the decoded attachment ``name``, or ``None``.
+
+        The attachments are decoded once per event, since validation, hashing and storage
+        each read a contract's PDF. The cache remembers which dict it decoded, so a copy
+        with other attachments (``model_copy``) decodes its own.
+        """
+        cached = self.__dict__.get("_decoded_attachments")
+        if cached is None or cached[0] is not self.attachments:
+            cached = (self.attachments, {key: base64.b64decode(text) for key, text in self.attachments.items()})
+            self.__dict__["_decoded_attachments"] = cached
+        return cached[1].get(name)
 
     def content_sha256(self) -> str:
         """Return the hash that distinguishes a repeat (same hash) from a conflict (same id, other hash).
