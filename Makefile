@@ -103,3 +103,11 @@ bench-store-integrity: setup
 sync-soak: setup
 	COUNTERSIGN_SYNC_FAULT_RUNS=1000 QT_QPA_PLATFORM=offscreen COUNTERSIGN_DEMO_FACES=$(CURDIR)/$(FACES) \
 		$(BIN)/python -m pytest -q -s -p no:cacheprovider tests/test_sync_faults.py -k randomised
+
+# One session's risk evaluation at a branch caching 1,000,000 blacklist entries and
+# 100,000 credit scores, then HQ's recomputation of 1,000,000 scores on SQLite and on a
+# PostgreSQL 15 started in a temporary folder (about 25 minutes on 2 cores). Not part of `make test`.
+.PHONY: bench-risk
+bench-risk: setup
+	$(BIN)/python benchmarks/risk_branch.py --folder build
+	$(BIN)/python benchmarks/risk_recompute.py --folder build
