@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hq.ingest import Sender
+from hq.reference import publish_in
 from hq.schema import alerts, id_checks, offline_approvals
 from sync.protocol import IdCheckOutcome, IdCheckRequest, IdCheckResponse
 
@@ -294,6 +295,14 @@ class IdCheckDesk:
             )
             if state == "failed":
                 _raise_alert(connection, row.branch_id, row.verification_id, result, masked, now)
+                if row.number:
+                    # Every branch learns of it, so the person's next rental is refused offline too.
+                    publish_in(
+                        connection,
+                        "risk_flags",
+                        [(f"nid-{row.verification_id}", {"document_number": row.number, "national_id_rejected": [row.verification_id]})],
+                        now,
+                    )
         log.log(
             logging.WARNING if state == "failed" else logging.INFO,
             "offline approval %s of branch %s for %s: re-check %s, %s",

@@ -162,6 +162,14 @@ def test_unreachable_hq_recheck_raises_alert(branch_home, faces_dir, hq_pki, hq_
     assert _hq_rows(tmp_path, "SELECT kind, outcome FROM id_checks") == [("recheck", "not_found")]
     _assert_no_person_at_hq(tmp_path)
 
+    # The rejection reaches the branch as a risk flag, so the person's next rental is refused.
+    synced = _countersign("--home", str(branch_home), "--json", "sync", "now")
+    assert json.loads(synced.stdout)["pulled"] == 1
+    again = _demo(branch_home, faces_dir)
+    assert again["decision"] == "refused"
+    explained = _countersign("--home", str(branch_home), "--json", "risk", "explain", again["transaction_id"])
+    assert [rule["rule"] for rule in json.loads(explained.stdout)["rules"]] == ["national_id_rejected"]
+
 
 def test_slow_service_offline_then_confirmed(branch_home, faces_dir, hq_pki, hq_with_id_check, standin, tmp_path):
     standin.set_behaviour(delay_seconds=4.0)
