@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from hq.activity import record_visits
 from hq.schema import contracts, events, offline_approvals
 from sync.protocol import Event, EventResult, Outcome, UploadRequest, UploadResponse, canonical_json
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 PDF_ATTACHMENT = "pdf"
 ID_CHECK_ATTACHMENT = "national_id_check"
+# The document number of a verification, for the activity feed across branches.
+SUBJECT_ATTACHMENT = "subject"
 
 
 class EventInvalid(ValueError):
@@ -194,6 +197,7 @@ def _apply(connection: Connection, new_events: list[Event], sender: Sender, rece
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
     contract_rows = []
     approval_rows = []
+    visits: list[tuple[str, str, datetime]] = []
     for event in new_events:
         if event.event_type == "contract.signed":
             payload = event.payload
@@ -215,6 +219,11 @@ def _apply(connection: Connection, new_events: list[Event], sender: Sender, rece
                 }
             )
         elif event.event_type == "verification.recorded":
+            subject = event.attachment(SUBJECT_ATTACHMENT)
+            if subject is not None:
+                number = json.loads(subject).get("document_number")
+                if isinstance(number, str) and number:
+                    visits.append((number, sender.branch_id, event.created_at.astimezone(timezone.utc)))
             request = event.attachment(ID_CHECK_ATTACHMENT)
             if request is not None:
                 asked = json.loads(request)
@@ -240,3 +249,5 @@ def _apply(connection: Connection, new_events: list[Event], sender: Sender, rece
     if approval_rows:
         statement = dialect.insert(offline_approvals).on_conflict_do_nothing(index_elements=["verification_id"])
         connection.execute(statement, approval_rows)
+    if visits:
+        record_visits(connection, visits, received_at)

@@ -132,3 +132,12 @@ alerts = Table(
     Column("resolved_at", DateTime(timezone=True)),
     UniqueConstraint("kind", "subject", name="alerts_kind_subject"),
 )
+
+# One opaque key per person for the ``activity`` reference dataset, so that a branch's
+# copy never carries the document number in its item key.
+activity_subjects = Table(
+    "activity_subjects",
+    metadata,
+    Column("document_number", String(32), primary_key=True),
+    Column("item_key", String(64), nullable=False, unique=True),
+)

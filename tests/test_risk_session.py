@@ -68,3 +68,40 @@ def test_demo_transaction_is_explained(branch_home, faces_dir):
     assert record["band"] == "standard"
     assert record["config_version"]
     assert record["overrides"] == []
+
+
+def test_same_document_at_another_branch_within_hours(tmp_path, provisioned_branch, faces_dir, hq_pki, hq_sqlite):
+    """Branch A verifies the demo customer; branch B, after a sync, sees that and asks a supervisor."""
+    import shutil
+
+    from hq.pki import issue_kiosk
+    from tests.hq_fixtures import link_branch
+
+    homes = {}
+    for branch_id in ("BJ-CY01", "SH-PD01"):
+        home = tmp_path / branch_id
+        shutil.copytree(provisioned_branch, home)
+        profile = json.loads((home / "branch.json").read_text(encoding="utf-8"))
+        (home / "branch.json").write_text(json.dumps(profile | {"branch_id": branch_id}, ensure_ascii=False), encoding="utf-8")
+        kiosk = issue_kiosk(hq_pki.ca, tmp_path / "kiosks" / branch_id, branch_id, "kiosk-01")
+        link_branch(home, type(hq_pki)(hq_pki.ca, hq_pki.server, kiosk), hq_sqlite.url)
+        homes[branch_id] = home
+
+    def countersign(home, *argv):
+        result = subprocess.run(
+            [sys.executable, "-m", "countersign", "--home", str(home), "--faces", str(faces_dir), "--json", *argv],
+            capture_output=True, text=True, timeout=300,
+        )
+        return json.loads(result.stdout)
+
+    assert countersign(homes["BJ-CY01"], "demo")["decision"] == "approved"
+    assert countersign(homes["BJ-CY01"], "sync", "now")["status"] == "ok"
+    assert countersign(homes["SH-PD01"], "sync", "now")["pulled"] >= 1
+
+    second = countersign(homes["SH-PD01"], "demo")
+
+    assert second["decision"] == "clerk_review"
+    record = countersign(homes["SH-PD01"], "risk", "explain", second["transaction_id"])
+    (rule,) = record["rules"]
+    assert (rule["rule"], rule["action"], rule["details"]) == ("several_branches", "supervisor_approval", {"branches": ["BJ-CY01"]})
+    assert rule["customer_reason"]["en"] == "Staff need to check some details. Please wait a moment."

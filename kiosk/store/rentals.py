@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 _WITHDRAWAL_LIST_KEY = "template_withdrawal_list"
 # The outbox attachment of an offline approval; HQ's ingest reads the same name.
 NATIONAL_ID_CHECK_ATTACHMENT = "national_id_check"
+# The outbox attachment with the document number, for HQ's activity feed; HQ reads the same name.
+SUBJECT_ATTACHMENT = "subject"
 
 
 @dataclass(frozen=True)
@@ -139,12 +141,20 @@ def _licence_to_json(licence: DrivingLicence) -> str:
     )
 
 
-def _recheck_attachment(identity: Identity | None) -> dict[str, bytes] | None:
-    """Return the name and number that HQ's re-check of an offline approval asks the national service about."""
+def _verification_attachments(identity: Identity | None, approved_offline: bool) -> dict[str, bytes] | None:
+    """Return what travels to HQ beside a verification event, outside its stored payload.
+
+    ``subject`` carries the document number for HQ's activity feed across branches.
+    ``national_id_check``, for an offline approval, carries the name and number that HQ's
+    re-check asks the national service about.
+    """
     if identity is None:
         return None
-    request = {"name": identity.name, "number": identity.number}
-    return {NATIONAL_ID_CHECK_ATTACHMENT: json.dumps(request, ensure_ascii=False).encode("utf-8")}
+    attachments = {SUBJECT_ATTACHMENT: json.dumps({"document_number": identity.number}).encode("utf-8")}
+    if approved_offline:
+        request = {"name": identity.name, "number": identity.number}
+        attachments[NATIONAL_ID_CHECK_ATTACHMENT] = json.dumps(request, ensure_ascii=False).encode("utf-8")
+    return attachments
 
 
 def _licence_from_json(text: str) -> DrivingLicence:
@@ -385,7 +395,7 @@ class RentalStore:
                         "risk": risk,
                     },
                 ),
-                _recheck_attachment(identity) if result.approved_offline else None,
+                _verification_attachments(identity, result.approved_offline),
             )
             if risk is not None:
                 connection.execute(
