@@ -105,3 +105,44 @@ def test_same_document_at_another_branch_within_hours(tmp_path, provisioned_bran
     (rule,) = record["rules"]
     assert (rule["rule"], rule["action"], rule["details"]) == ("several_branches", "supervisor_approval", {"branches": ["BJ-CY01"]})
     assert rule["customer_reason"]["en"] == "Staff need to check some details. Please wait a moment."
+
+
+def test_supervisor_overrides_a_risk_review_on_the_record(branch_home, face_model):
+    """A phone shared by three identities sends the rental to review; a supervisor lets it go on, on the record."""
+    from kiosk.session import Stage
+    from kiosk.session.assisted import override_checks
+    from kiosk.store.accounts import AccountStore, Role
+    from kiosk.store.risk_cache import RiskCache
+
+    with BranchRuntime(load_config(branch_home), face_model=face_model) as runtime:
+        store = runtime.services.store
+        now = runtime.clock()
+        reservation = seed_demo_reservation(store, now)
+        with store.database.transaction() as connection:
+            for n in range(2):
+                connection.execute(
+                    "INSERT INTO customers (document_type, document_index, document_number, name, sex, birth_date, address, phone, "
+                    "first_seen_at, last_seen_at) VALUES ('resident', ?, ?, '张三', '1', '1990-01-01', '', ?, ?, ?)",
+                    (f"other-{n}", f"11010119900101{n:04d}", reservation.phone, now.isoformat(), now.isoformat()),
+                )
+        accounts = AccountStore(store.database)
+        it = accounts.add_account(None, "it.li", "Li", Role.BRANCH_IT, "204817", now)
+        actor_it = accounts.authenticate("it.li", "204817", now)
+        accounts.add_account(actor_it, "clerk.wu", "Wu", Role.CLERK, "318642", now)
+        accounts.add_account(actor_it, "sup.zhao", "Zhao", Role.SUPERVISOR, "746251", now)
+        assert it.role is Role.BRANCH_IT
+
+        session = runtime.new_session()
+        drive_session(session, SimulatedSignaturePad())
+        assert session.stage is Stage.CLERK_REVIEW
+        assert session.risk_record.decision.value == "clerk_review"
+
+        clerk = accounts.authenticate("clerk.wu", "318642", now)
+        record = override_checks(session, accounts, clerk, "sup.zhao", "746251", "phone is the family's shared number, checked")
+
+        assert session.stage is Stage.CONTRACT, record
+        stored = RiskCache(store).decision(session.verification_id)
+        assert stored["decision"] == "approve"
+        assert [rule["rule"] for rule in stored["rules"]] == ["shared_phone"]
+        (override,) = stored["overrides"]
+        assert (override["rule"], override["account_id"], override["approved_by"]) == ("shared_phone", "clerk.wu", "sup.zhao")

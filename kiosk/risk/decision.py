@@ -105,17 +105,23 @@ class DecisionRecord:
         }
 
 
-def decide(transaction_id: str, inputs: RiskInputs, score: Score | None, config: RiskConfig) -> DecisionRecord:
+def decide(
+    transaction_id: str, inputs: RiskInputs, score: Score | None, config: RiskConfig, overrides: tuple[Override, ...] = ()
+) -> DecisionRecord:
     """Fire every rule on ``inputs``, place ``score`` in its band, and decide.
 
     A customer without history (``score`` is ``None``) is in the band of the
-    scorecard's base score, as a new customer should be: standard terms.
+    scorecard's base score, as a new customer should be: standard terms. A rule named by
+    one of ``overrides`` still appears in the record, but no longer counts towards the
+    decision: a person took responsibility for it.
     """
     warnings = tuple(fire_rules(inputs, config))
+    overridden = {override.rule for override in overrides}
+    counted = [warning for warning in warnings if warning.rule not in overridden]
     points = score.points if score is not None else int(config.scorecard["base"])
     band = config.band_for(points)
 
-    strongest = max((warning.action for warning in warnings), key=lambda action: action.rank, default=Action.NOTE)
+    strongest = max((warning.action for warning in counted), key=lambda action: action.rank, default=Action.NOTE)
     conditions: list[str] = []
     if band.consequence is Consequence.HIGHER_DEPOSIT:
         conditions.append("higher_deposit")
@@ -141,6 +147,15 @@ def decide(transaction_id: str, inputs: RiskInputs, score: Score | None, config:
         consequence=band.consequence,
         config_version=config.version,
         decided_at=inputs.now,
+        overrides=tuple(overrides),
         conditions=tuple(conditions),
         inputs=inputs,
     )
+
+
+def with_override(record: DecisionRecord, override: Override, config: RiskConfig) -> DecisionRecord:
+    """Return ``record`` decided again with ``override`` added; its inputs and score are unchanged."""
+    if record.inputs is None:
+        raise ValueError(f"decision {record.transaction_id} kept no inputs, so it cannot be decided again")
+    decided = decide(record.transaction_id, record.inputs, record.score, config, record.overrides + (override,))
+    return decided

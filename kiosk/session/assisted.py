@@ -1,8 +1,10 @@
-"""What a clerk may do to a rental session at the counter: type the licence, and override a face check.
+"""What a clerk may do to a rental session at the counter: type the licence, and override a face or risk check.
 
 Policy: only the face checks of the verification step (``face_match`` and
 ``face_duplicate``) may be overridden, because a clerk can compare the person with the
-card in hand. A document, age, licence or contract check is never overridden. An
+card in hand, and the risk check when its rules ask for a clerk's review or a
+supervisor's approval (never a refusal, such as the blacklist). A document, age,
+licence or contract check is never overridden. An
 override needs a reason and a second person, a supervisor, who signs in with their own
 account and PIN. It is recorded through the face-waiver path
 (:meth:`RentalStore.waive_face_verification`, which audits it and queues an event for HQ) and audited
@@ -22,15 +24,21 @@ from kiosk.identity.licence import DrivingLicence
 from kiosk.identity.national_id import check_national_id
 from kiosk.identity.verification import Decision, VerificationResult
 from kiosk.messages import Message
+from kiosk.risk.config import Action
+from kiosk.risk.decision import DecisionRecord, Override, with_override
 from kiosk.session.machine import RentalSession
+from kiosk.session.risk_step import risk_check
 from kiosk.session.stages import Stage, StageRecord
 from kiosk.store.accounts import AccessDenied, AccountStore, Actor, Role
 from kiosk.store.audit import append_audit
 from kiosk.store.review_queue import ReasonMissing, decide_review
+from kiosk.store.risk_cache import RiskCache
 
 log = logging.getLogger(__name__)
 
-OVERRIDABLE_CHECKS = frozenset({"face_match", "face_duplicate"})
+FACE_CHECKS = frozenset({"face_match", "face_duplicate"})
+RISK_CHECK = "risk"
+OVERRIDABLE_CHECKS = FACE_CHECKS | {RISK_CHECK}
 _PROBLEMS = (Outcome.FAIL, Outcome.REVIEW, Outcome.RETRY)
 
 
@@ -81,6 +89,8 @@ def overridable_problems(session: RentalSession) -> list[Check]:
     problems = [check for check in session.verification.checks if check.outcome in _PROBLEMS]
     if not problems or any(check.name not in OVERRIDABLE_CHECKS for check in problems):
         return []
+    if any(check.name == RISK_CHECK and check.outcome is not Outcome.REVIEW for check in problems):
+        return []
     return problems
 
 
@@ -118,7 +128,9 @@ def override_checks(
 
     names = [check.name for check in problems]
     stored_decision = session.verification.decision
-    store.waive_face_verification(session.verification_id, reason, supervisor, now)
+    if any(name in FACE_CHECKS for name in names):
+        store.waive_face_verification(session.verification_id, reason, supervisor, now)
+    risk = _override_risk(session, clerk, supervisor, reason, now) if session.risk_record is not None else None
     if stored_decision is Decision.CLERK_REVIEW:
         decide_review(store, clerk, session.verification_id, True, reason, now)
     with store.database.transaction() as connection:
@@ -128,8 +140,10 @@ def override_checks(
         )
     log.info("session %s: %s overridden by %s, approved by %s", session.session_id, ", ".join(names), clerk.account_id, supervisor.account_id)
 
-    overridden = {check.name for check in problems}
+    overridden = {check.name for check in problems} - {RISK_CHECK}
     session.checks = [_overridden(check, supervisor.account_id) if check.name in overridden else check for check in session.checks]
+    if risk is not None:
+        session.checks = [risk_check(risk) if check.name == RISK_CHECK else check for check in session.checks]
     assert session.identity is not None
     national = check_national_id(session.identity, services.national_id, session.verification_id)
     session.checks.append(national)
@@ -144,6 +158,29 @@ def override_checks(
         Message("主管已核准人工核验，继续办理合同。", "A supervisor approved the in-person check; the contract comes next."),
         Stage.CONTRACT,
     )
+
+
+# The risk rule that repeats what a face check found; overriding the check overrides the rule.
+_RULE_OF_CHECK = {"face_duplicate": "duplicate_face"}
+
+
+def _override_risk(session: RentalSession, clerk: Actor, supervisor: Actor, reason: str, now) -> DecisionRecord:
+    """Record the override on the session's risk decision and decide it again; return the new record.
+
+    Every fired rule that asks for a clerk's review or a supervisor's approval is
+    overridden; a refusing rule never is (:func:`overridable_problems` keeps those out).
+    """
+    record = session.risk_record
+    assert record is not None
+    config = RiskCache(session.services.store).config()
+    for warning in record.warnings:
+        if warning.action in (Action.CLERK_REVIEW, Action.SUPERVISOR_APPROVAL) and warning.rule not in {o.rule for o in record.overrides}:
+            override = Override(warning.rule, clerk.account_id, clerk.role.value, reason, now, approved_by=supervisor.account_id)
+            record = with_override(record, override, config)
+    RiskCache(session.services.store).save_decision(record)
+    session.risk_record = record
+    log.info("session %s: risk decision now %s after %d override(s)", session.session_id, record.decision.value, len(record.overrides))
+    return record
 
 
 def _overridden(check: Check, supervisor_id: str) -> Check:
