@@ -39,6 +39,10 @@ class HqSettings:
     tsa_timeout: float = 10.0  # seconds for one timestamp request
     trust_roots: tuple[Path, ...] = ()
     revocation_timeout: float = 10.0  # seconds for one OCSP or CRL request
+    # Background jobs (hq.jobs) on this process: re-check offline approvals and upgrade
+    # contracts soon after they arrive. Turn on for one process of a load-balanced HQ.
+    run_jobs: bool = False
+    job_interval_seconds: float = 30.0
 
     @classmethod
     def load(cls, path: Path) -> "HqSettings":
@@ -84,7 +88,13 @@ def build_services(settings: HqSettings) -> Services:
 
 def serve(settings: HqSettings) -> None:
     """Serve until interrupted."""
-    app = create_app(build_services(settings))
+    services = build_services(settings)
+    app = create_app(services)
+    jobs = None
+    if settings.run_jobs:
+        from hq.jobs import start_jobs
+
+        jobs = start_jobs(services, settings)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -102,4 +112,8 @@ def serve(settings: HqSettings) -> None:
     # Uvicorn builds the context without a minimum version; set it before the first handshake.
     config.ssl.minimum_version = MINIMUM_VERSION
     log.info("HQ serving on https://%s:%d", settings.host, settings.port)
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=False)

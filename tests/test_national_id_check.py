@@ -282,3 +282,30 @@ def _wait_for_health(url: str, timeout: float = 30.0) -> None:
             time.sleep(0.1)
     raise RuntimeError(f"the stand-in at {url} did not respond within {timeout} s")
 
+
+
+def test_hq_jobs_recheck_on_arrival(branch_home, faces_dir, hq_pki, standin, tmp_path):
+    """With run_jobs on, an offline approval is re-checked after it arrives, without a command."""
+    import time
+
+    port = free_port()
+    extra = f'id_service_url = "{standin.url}"\nid_service_timeout = {HQ_WAIT_SECONDS}\nrun_jobs = true\njob_interval_seconds = 1\n'
+    config = write_hq_config(tmp_path, hq_pki, f"sqlite:///{tmp_path / 'hq.db'}", port, extra)
+    server = HqProcess(config, port, tmp_path / "hq.log")
+    link_branch(branch_home, hq_pki, server.url)
+    assert _demo(branch_home, faces_dir)["decision"] == "approved"  # HQ is down: approved offline
+
+    server.start()
+    try:
+        synced = _countersign("--home", str(branch_home), "--json", "sync", "now")
+        assert json.loads(synced.stdout)["uploaded"] == 2  # the verification and the contract
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            states = _hq_rows(tmp_path, "SELECT state FROM offline_approvals")
+            if states == [("confirmed",)]:
+                break
+            time.sleep(0.5)
+        assert states == [("confirmed",)]
+    finally:
+        server.stop()
+    _assert_no_person_at_hq(tmp_path)
