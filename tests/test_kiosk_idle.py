@@ -130,10 +130,13 @@ def test_idle_wipe_waits_for_sealing_and_clears_widgets(qtbot, open_kiosk, caplo
     shown = []
     window.stack.currentChanged.connect(lambda _index: shown.append(window.current_screen))
     draw_signature(qtbot, sign.canvas)
-    window.idle.configure(idle_seconds=0.3, warning_seconds=0.1)
     with caplog.at_level(logging.INFO, logger="kiosk.ui.window"):
         click(qtbot, sign.submit_button)
         assert window.runner.busy
+        # Expire the timer while the seal runs: the operation's end reaches the GUI thread
+        # only through the event loop, so the runner is still busy here. A short timer
+        # instead would race with a fast seal.
+        window.idle.expired.emit()
         qtbot.waitUntil(lambda: window.context.session is None and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
     assert any("expired during an operation" in record.getMessage() for record in caplog.records)
     assert shown[:2] == [window.screens[Stage.DONE], window.welcome]
