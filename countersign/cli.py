@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 from countersign import __version__
@@ -167,10 +168,10 @@ def has_display() -> bool:
 
 
 def command_kiosk(args: argparse.Namespace) -> int:
+    if args.screenshots is not None:
+        return _kiosk_screenshots(args)
     _ensure_branch(args.home, args.faces)
     config = load_config(args.home)
-    if args.screenshots is not None:
-        return _kiosk_screenshots(args, config)
     if not has_display():
         if config.reader.kind != "simulated":
             raise ConfigError("no display found (DISPLAY and WAYLAND_DISPLAY are unset); the kiosk needs a screen")
@@ -185,12 +186,20 @@ def command_kiosk(args: argparse.Namespace) -> int:
     return run_kiosk(config, windowed=args.windowed)
 
 
-def _kiosk_screenshots(args: argparse.Namespace, config) -> int:
-    """Render every kiosk screen to PNG in args.screenshots, offscreen unless QT_QPA_PLATFORM is set."""
+def _kiosk_screenshots(args: argparse.Namespace) -> int:
+    """Render every kiosk screen to PNG in args.screenshots, offscreen unless QT_QPA_PLATFORM is set.
+
+    The rental runs on a throwaway demo branch in a temporary folder, so no reservation,
+    contract number or record reaches the branch's store, and nothing reaches HQ.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from countersign.demo_branch import provision_demo_branch
     from kiosk.ui.screenshots import take_screenshots
 
-    saved = take_screenshots(config, args.screenshots)
+    with tempfile.TemporaryDirectory(prefix="countersign-screens-") as folder:
+        throwaway = provision_demo_branch(Path(folder) / "branch", args.faces)
+        log.info("screenshots: rendering on a throwaway demo branch in %s", folder)
+        saved = take_screenshots(throwaway, args.screenshots)
     _emit(args, {"screenshots": [str(path) for path in saved]}, [str(path) for path in saved])
     return 0
 

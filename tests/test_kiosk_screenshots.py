@@ -37,3 +37,21 @@ def test_unknown_screen_name_rejected(branch_config, tmp_path):
     with pytest.raises(ValueError, match="unknown screen"):
         take_screenshots(branch_config, tmp_path, until="settings")
     assert "service-needed" in SCREEN_NAMES
+
+
+def test_screenshot_command_leaves_the_branch_store_alone(branch_home, faces_dir, tmp_path, capsys):
+    """The rental of the pictures runs on a throwaway branch: no contract or event reaches the branch's store."""
+    from countersign.cli import main
+    from countersign.config import load_config
+    from kiosk.store.key_sources.rotation import open_keyed_store
+
+    assert main(["--home", str(branch_home), "--faces", str(faces_dir), "--json", "kiosk", "--screenshots", str(tmp_path / "shots")]) == 0
+    assert "01-welcome-zh.png" in capsys.readouterr().out
+
+    config = load_config(branch_home)
+    keyed = open_keyed_store(config.store_path, config.store_key)
+    try:
+        counts = [keyed.database.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for table in ("contracts", "outbox", "reservations")]
+    finally:
+        keyed.database.close()
+    assert counts == [0, 0, 0]
