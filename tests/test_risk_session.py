@@ -39,6 +39,8 @@ def test_blacklisted_customer_is_refused_with_the_reason(branch_home, face_model
         assert "appeal" in session.records[-1].reason.en
         risk = next(check for check in session.checks if check.name == "risk")
         assert risk.details["rules"] == ["blacklist"]
+        # A refused customer is not looked up in the national service.
+        assert "national_id" not in [check.name for check in session.checks]
         (event,) = store.pending_events()
         assert event.payload["risk"]["decision"] == "refuse"
         assert DEMO_NUMBER not in json.dumps(event.payload, ensure_ascii=False)

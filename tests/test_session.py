@@ -94,8 +94,8 @@ def test_whole_rental_signed_and_stored(start_runtime):
         "liveness": Outcome.SKIPPED,
         "face_match": Outcome.PASS,
         "face_duplicate": Outcome.PASS,
-        "national_id": Outcome.SKIPPED,
         "risk": Outcome.PASS,
+        "national_id": Outcome.SKIPPED,
         "contract_check": Outcome.PASS,
     }
     assert runtime.services.store.find_reservation("110105196108040013") is None

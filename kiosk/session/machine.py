@@ -454,16 +454,18 @@ class RentalSession:
             self.checks.append(
                 search_duplicates(live_face.vector, store.face_templates(), own_id, self.services.duplicate_face_threshold)
             )
-            if VerificationResult(tuple(self.checks)).decision is Decision.APPROVED:
-                national = check_national_id(self.identity, self.services.national_id, self.verification_id)
-                log.info("session %s: national ID check %s", self.session_id, national.details.get("outcome", national.outcome.value))
-                self.checks.append(national)
             if self.reservation is not None:
                 self.risk_record = assess_risk(
                     store, self.verification_id, self.services.branch.branch_id, self.identity, self.reservation, self.checks,
                     self.services.clock(),
                 )
                 self.checks.append(risk_check(self.risk_record))
+            # Last, because each query reaches the national service: a customer already
+            # refused or sent to a clerk (the blacklist, say) is not looked up.
+            if VerificationResult(tuple(self.checks)).decision is Decision.APPROVED:
+                national = check_national_id(self.identity, self.services.national_id, self.verification_id)
+                log.info("session %s: national ID check %s", self.session_id, national.details.get("outcome", national.outcome.value))
+                self.checks.append(national)
             result = VerificationResult(tuple(self.checks))
             self._store_verification(result)
             if result.decision is Decision.APPROVED:
