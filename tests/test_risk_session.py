@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import uuid
 
 from countersign.config import load_config
 from countersign.demo_branch import seed_demo_reservation
@@ -61,7 +62,9 @@ def test_demo_transaction_is_explained(branch_home, faces_dir):
     assert demo.returncode == 0, demo.stderr[-2000:]
     transaction_id = json.loads(demo.stdout)["transaction_id"]
 
-    explained = subprocess.run([*run, "risk", "explain", transaction_id], capture_output=True, text=True, timeout=120)
+    # Logs print the id as a UUID with hyphens; both forms are accepted.
+    hyphenated = str(uuid.UUID(transaction_id))
+    explained = subprocess.run([*run, "risk", "explain", hyphenated], capture_output=True, text=True, timeout=120)
 
     assert explained.returncode == 0, explained.stderr
     record = json.loads(explained.stdout)

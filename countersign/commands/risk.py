@@ -40,7 +40,9 @@ def command_risk_explain(args: argparse.Namespace) -> int:
     config = load_config(args.home)
     keyed = open_keyed_store(config.store_path, config.store_key)
     try:
-        record = RiskCache(RentalStore(keyed.database, keyed.biometrics)).decision(args.transaction_id)
+        # The id is stored as 32 hex digits; logs show the same id in the hyphenated UUID form.
+        transaction_id = args.transaction_id.strip().lower().replace("-", "")
+        record = RiskCache(RentalStore(keyed.database, keyed.biometrics)).decision(transaction_id)
     finally:
         keyed.database.close()
     if record is None:
