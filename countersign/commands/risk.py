@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import uuid
 
 from countersign.config import load_config
 from kiosk.errors import ConfigError
@@ -36,12 +37,20 @@ def register(commands, common: argparse.ArgumentParser) -> None:
     explain.set_defaults(handler=command_risk_explain)
 
 
+def transaction_key(text: str) -> str:
+    """Return the stored form of a transaction id: 32 hex digits for a UUID in any spelling, else the text."""
+    try:
+        return uuid.UUID(text.strip()).hex
+    except ValueError:
+        return text.strip()
+
+
 def command_risk_explain(args: argparse.Namespace) -> int:
+    # Verification ids are stored as 32 hex digits; logs show them as hyphenated UUIDs.
+    transaction_id = transaction_key(args.transaction_id)
     config = load_config(args.home)
     keyed = open_keyed_store(config.store_path, config.store_key)
     try:
-        # The id is stored as 32 hex digits; logs show the same id in the hyphenated UUID form.
-        transaction_id = args.transaction_id.strip().lower().replace("-", "")
         record = RiskCache(RentalStore(keyed.database, keyed.biometrics)).decision(transaction_id)
     finally:
         keyed.database.close()
