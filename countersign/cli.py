@@ -318,6 +318,10 @@ def main(argv: list[str] | None = None) -> int:
         # only, and creates nothing.
         file_tool = args.command in ("check-pdf", "contract", "template", "store")
         log_dir = None if file_tool and not args.home.is_dir() else args.home / "logs"
+        # HQ keeps its own logs beside hq.toml, never in a branch folder.
+        hq_config = getattr(args, "config", None) if args.command == "hq" else None
+        if hq_config is not None:
+            log_dir = hq_config.resolve().parent / "logs" if hq_config.is_file() else None
         configure_logging(log_dir, verbose=args.verbose)
     except OSError as error:
         print(f"error: cannot create the log folder in {args.home}: {error.strerror}", file=sys.stderr)

@@ -16,9 +16,15 @@ import uvicorn
 from hq.app import Services, create_app
 from hq.database import connect, migrate
 from hq.tls import ClientCertificateProtocol
+from kiosk.errors import ConfigError
+from kiosk.messages import Message
 from sync.tls import MINIMUM_VERSION
 
 log = logging.getLogger(__name__)
+
+
+class HqStartFailed(ConfigError):
+    message = Message("总部服务无法启动，请查看 hq.toml 旁的日志。", "HQ could not start; see the log beside hq.toml.")
 
 
 @dataclass(frozen=True)
@@ -112,8 +118,16 @@ def serve(settings: HqSettings) -> None:
     # Uvicorn builds the context without a minimum version; set it before the first handshake.
     config.ssl.minimum_version = MINIMUM_VERSION
     log.info("HQ serving on https://%s:%d", settings.host, settings.port)
+    print(f"HQ starting on https://{settings.host}:{settings.port} | 总部服务正在启动", flush=True)
     try:
         uvicorn.Server(config).run()
+    except SystemExit as stop:
+        # Uvicorn exits with status 3 when it cannot start, for example when the port is taken.
+        if stop.code not in (None, 0):
+            raise HqStartFailed(
+                f"HQ could not listen on {settings.host}:{settings.port} (uvicorn exit status {stop.code}); "
+                "is another hq serve using the port? See the log beside hq.toml"
+            ) from stop
     finally:
         if jobs is not None:
             jobs.shutdown(wait=False)
