@@ -154,6 +154,17 @@ def test_appeal_that_lifts_removes_the_entry(branch_home, hq_pki, hq_sqlite, tmp
     assert [(change.key, change.value) for change in removal] == [(f"BL-{entry_id}", None)]
 
 
+def test_blacklist_rejects_a_mistyped_number(engine, hq_config, capsys):
+    status = main([
+        "hq", "risk", "blacklist-add", "--config", str(hq_config), "--document-number", "110105196108040012",
+        "--reason-zh", "欺诈", "--reason-en", "fraud", "--source", "fraud team", "--by", "officer-li",
+    ])
+    assert status == 2
+    error = capsys.readouterr().err
+    assert "check character should be 3, not 2" in error
+    assert "110105196108040012" not in error
+
+
 def test_appeal_rules(engine, hq_config, capsys):
     status, added = _risk(
         hq_config, capsys, "blacklist-add", "--document-number", NUMBER, "--reason-zh", "欺诈", "--reason-en", "fraud",

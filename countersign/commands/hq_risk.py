@@ -214,8 +214,10 @@ def command_blacklist_add(args: argparse.Namespace) -> int:
     from hq.risk.blacklist import NewEntry, add_entry, publish_blacklist_changes
 
     engine = _engine(args)
+    from kiosk.identity.id_number import normalise_id_number
+
     entry = NewEntry(
-        document_number=args.document_number,
+        document_number=normalise_id_number(args.document_number),
         reason_zh=args.reason_zh,
         reason_en=args.reason_en,
         source=args.source,

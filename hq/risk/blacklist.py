@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from hq.reference import publish
 from hq.risk.tables import risk_appeals, risk_blacklist
-from kiosk.identity.id_number import mask_id_number
+from kiosk.identity.id_number import check_character, mask_id_number
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,13 @@ class NewEntry:
         """Raise :class:`BlacklistError` when a field is missing or the dates are in the wrong order."""
         if not self.document_number or len(self.document_number) > 64:
             raise BlacklistError("document_number must be 1 to 64 characters")
+        number = self.document_number
+        if len(number) == 18 and number[:17].isdigit() and check_character(number[:17]) != number[17]:
+            # A mistyped number would list a person who cannot exist and leave the real one free.
+            raise BlacklistError(
+                f"{mask_id_number(number)} is not a valid document number: its check character should be "
+                f"{check_character(number[:17])}, not {number[17]}"
+            )
         if not self.reason_zh.strip() or not self.reason_en.strip():
             raise BlacklistError("an entry needs its reason in Chinese and in English")
         if not self.source.strip():
