@@ -318,3 +318,16 @@ def test_what_if_one_threshold(engine, hq_config, tmp_path, capsys):
     assert (item.key, item.value["version"]) == ("current", "2026-12-10.1")
     status, after = _risk(hq_config, capsys, "what-if", "--candidate", str(candidate_file), *PERIOD)
     assert (after["current_version"], after["changed"]) == ("2026-12-10.1", 0)
+
+
+def test_report_dates_are_whole_days_in_china(engine, hq_config, capsys):
+    from countersign.commands.periods import CHINA_STANDARD_TIME
+
+    status, report = _risk(hq_config, capsys, "report", "--from", "2026-12-05", "--to", "2026-12-05")
+    assert status == 0, report
+    assert report["from"] == "2026-12-05T00:00:00+08:00"
+    assert report["to"] == "2026-12-06T00:00:00+08:00"
+    assert CHINA_STANDARD_TIME.utcoffset(None).total_seconds() == 8 * 3600
+
+    assert main(["hq", "risk", "report", "--config", str(hq_config), "--from", "2026-12-31", "--to", "2026-12-01"]) == 2
+    assert "is not before" in capsys.readouterr().err

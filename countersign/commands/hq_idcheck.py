@@ -8,9 +8,10 @@
 import argparse
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+
 from pathlib import Path
 
+from countersign.commands.periods import add_period, period_bounds
 from kiosk.errors import ConfigError
 from kiosk.messages import Message
 
@@ -37,19 +38,8 @@ def register_actions(actions, common: argparse.ArgumentParser) -> None:
 
     report = actions.add_parser("id-check-report", parents=[common], help="national ID checks by outcome, and the success rate")
     report.add_argument("--config", type=Path, required=True, help="hq.toml")
-    report.add_argument(
-        "--from", dest="since", type=_instant, help="start, ISO 8601, inclusive; without an offset UTC (default: 30 days before --to)"
-    )
-    report.add_argument("--to", dest="until", type=_instant, help="end, ISO 8601, exclusive; without an offset UTC (default: now)")
+    add_period(report, default_days=30)
     report.set_defaults(handler=command_hq_id_check_report)
-
-
-def _instant(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date or time") from error
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _desk(config: Path):
@@ -99,8 +89,10 @@ def command_hq_id_check_report(args: argparse.Namespace) -> int:
     from hq.id_check import success_rate
 
     settings = _settings(args.config)
-    until = args.until or datetime.now(timezone.utc)
-    since = args.since or until - timedelta(days=30)
+    try:
+        since, until = period_bounds(args)
+    except argparse.ArgumentTypeError as error:
+        raise ConfigError(str(error), Message("开始日期须早于结束日期。", "The start must be before the end.")) from error
     engine = connect(settings.database_url)
     migrate(engine)
     rate = success_rate(engine, since, until)

@@ -11,10 +11,11 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from countersign.commands.periods import add_period, period_bounds
 from kiosk.errors import ConfigError
 from kiosk.messages import Message
 
@@ -96,21 +97,14 @@ def register_actions(actions, common: argparse.ArgumentParser) -> None:
 
 
 def _period(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="since", type=_instant, help="start, ISO 8601, inclusive; without an offset UTC (default: 90 days before --to)")
-    parser.add_argument("--to", dest="until", type=_instant, help="end, ISO 8601, exclusive; without an offset UTC (default: now)")
-
-
-def _instant(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 date or time") from error
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    add_period(parser, default_days=90)
 
 
 def _bounds(args: argparse.Namespace) -> tuple[datetime, datetime]:
-    until = args.until or datetime.now(timezone.utc)
-    return args.since or until - timedelta(days=90), until
+    try:
+        return period_bounds(args)
+    except argparse.ArgumentTypeError as error:
+        raise ConfigError(str(error), Message("开始日期须早于结束日期。", "The start must be before the end.")) from error
 
 
 def _engine(args: argparse.Namespace):
