@@ -92,7 +92,7 @@ def command_hq_id_check_report(args: argparse.Namespace) -> int:
     try:
         since, until = period_bounds(args)
     except argparse.ArgumentTypeError as error:
-        raise ConfigError(str(error), Message("开始日期须早于结束日期。", "The start must be before the end.")) from error
+        raise ConfigError(str(error), Message("日期无效，或开始日期不早于结束日期。", "A date is not valid, or the start is not before the end.")) from error
     engine = connect(settings.database_url)
     migrate(engine)
     rate = success_rate(engine, since, until)

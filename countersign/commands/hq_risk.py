@@ -104,7 +104,7 @@ def _bounds(args: argparse.Namespace) -> tuple[datetime, datetime]:
     try:
         return period_bounds(args)
     except argparse.ArgumentTypeError as error:
-        raise ConfigError(str(error), Message("开始日期须早于结束日期。", "The start must be before the end.")) from error
+        raise ConfigError(str(error), Message("日期无效，或开始日期不早于结束日期。", "A date is not valid, or the start is not before the end.")) from error
 
 
 def _engine(args: argparse.Namespace):
