@@ -242,6 +242,16 @@ def test_report_counts_outcomes_against_target(tmp_path, hq_pki, standin):
     empty = desk.success_rate(now - timedelta(days=3), now - timedelta(days=2))
     assert (empty.total, empty.answered_rate, empty.meets_target) == (0, None, None)
 
+    # One more unanswered check takes the rate below 95%: the report then exits 1.
+    desk = IdCheckDesk(engine, HttpCitizenIdentityService(standin.url), timeout=HQ_WAIT_SECONDS)
+    try:
+        assert ask(NAME, NUMBER) is IdCheckOutcome.UNAVAILABLE
+    finally:
+        desk.close()
+    below = _countersign("hq", "id-check-report", "--config", str(config), *window)
+    assert below.returncode == 1, below.stderr
+    assert "below" in below.stdout.lower() or "低于" in below.stdout
+
 
 def test_standin_command_roster_and_control(tmp_path):
     roster = tmp_path / "roster.json"

@@ -85,7 +85,8 @@ def test_blacklist_not_yet_started_does_not_apply():
 
 def test_blacklisted_customer_is_told_the_reason_and_the_appeal():
     record = decide("T", _inputs(blacklist=(_entry(date(2026, 1, 1), None),)), None, CONFIG)
-    (reason, _) = record.customer_reasons()
+    # Only the refusal: the terms of a band would contradict it.
+    (reason,) = record.customer_reasons()
     assert "未付车损费用" in reason.zh and "申诉" in reason.zh
     assert "appeal" in reason.en
 

@@ -105,18 +105,20 @@ def command_hq_id_check_report(args: argparse.Namespace) -> int:
     else:
         verdict = _BELOW_TARGET
     payload["verdict"] = verdict.to_json()
+    # Like report face-coverage: below the company's target the job ran but did not succeed.
+    status = 1 if rate.meets_target is False else 0
     if args.json:
         print(json.dumps(payload, ensure_ascii=False))
-        return 0
+        return status
     print(f"period          {payload['from']} .. {payload['to']}")
     for outcome, count in sorted(rate.online.items()):
-        print(f"online {outcome:<9}{count}")
+        print(f"online  {outcome:<12} {count}")
     for outcome, count in sorted(rate.recheck.items()):
-        print(f"recheck {outcome:<8}{count}")
+        print(f"recheck {outcome:<12} {count}")
     print(f"answered        {rate.answered} of {rate.total}" + (f" ({rate.answered_rate:.1%})" if rate.answered_rate is not None else ""))
     if rate.match_rate is not None:
         print(f"matched         {rate.match_rate:.1%} of answered")
     print(f"target          {payload['target']:.0%} answered")
     print(f"                {verdict.bilingual()}")
-    return 0
+    return status
 

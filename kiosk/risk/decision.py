@@ -77,13 +77,17 @@ class DecisionRecord:
     def customer_reasons(self) -> list[Message]:
         """Return what the customer is told: each visible reason once, hidden ones as one request to wait for staff."""
         reasons: list[Message] = []
+        overridden = {override.rule for override in self.overrides}
         for warning in self.warnings:
+            if warning.rule in overridden:
+                continue
             reason = warning.customer_reason or STAFF_CHECK
             if reason not in reasons:
                 reasons.append(reason)
-        if self.score is None:
-            reasons.append(NO_HISTORY)
-        else:
+        # The terms of the band are news only when the rental goes ahead on them.
+        if self.decision in (RiskDecision.APPROVE, RiskDecision.APPROVE_WITH_CONDITIONS):
+            reasons.append(NO_HISTORY if self.score is None else _BAND_REASONS[self.consequence])
+        elif not reasons:
             reasons.append(_BAND_REASONS[self.consequence])
         return reasons
 
