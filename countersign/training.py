@@ -25,12 +25,18 @@ from kiosk.identity.face import FaceModel
 from kiosk.messages import Message
 from kiosk.session import RentalSession, SessionServices
 from kiosk.store.accounts import AccountStore, Role
+from kiosk.store.sync_store import StoreSyncAdapter
+from sync.protocol import ReferenceChange
 
 log = logging.getLogger(__name__)
 
 EXPIRING_CARD = "cards/expiring-customer.json"
 # The expiring card ends this many days after today, inside the rental's one-month margin.
 EXPIRING_DAYS = 10
+# The blacklist entry of the blacklisted demo customer, as HQ would send it, keyed apart from real entries.
+BLACKLIST_DATASET = "blacklist"
+TRAINING_BLACKLIST_KEY = "BL-TRAIN"
+TRAINING_BLACKLIST_SOURCE = "培训 / training"
 
 
 @dataclass(frozen=True)
@@ -53,26 +59,22 @@ _TRAINING_IT = TrainingAccount("training.it", "培训 IT Training IT", Role.BRAN
 class DemoCustomer(enum.Enum):
     """The demo customers of training mode, each showing one outcome of the checks.
 
-    NOTE: a blacklisted demo customer is missing because no session check reads the
-    blacklist yet; seed one into ``reference_items`` once a check does.
+    The blacklisted customer is the card holder with a blacklist entry on their card
+    number, which the risk step refuses offline; the entry exists only while that
+    customer's session is prepared.
     """
 
     MATCH = "match"
     MISMATCH = "mismatch"
     EXPIRING = "expiring"
     PHOTO = "photo"
+    BLACKLISTED = "blacklisted"
 
     @property
     def label(self) -> Message:
-        return _LABELS[self]
+        from kiosk.ui import strings  # the catalogue needs Qt, which only the counter terminal loads
 
-
-_LABELS = {
-    DemoCustomer.MATCH: Message("本人，人证一致", "The card holder: face matches"),
-    DemoCustomer.MISMATCH: Message("冒用他人证件，人证不一致", "Someone else's card: face does not match"),
-    DemoCustomer.EXPIRING: Message("证件即将到期", "ID card about to expire"),
-    DemoCustomer.PHOTO: Message("对着摄像头举照片（活体检测）", "A photo held up to the camera (liveness)"),
-}
+        return strings.message(f"counter.training.customer.{self.value}")
 
 
 class TrainingBranch:
@@ -123,6 +125,8 @@ class TrainingBranch:
         if customer is DemoCustomer.EXPIRING:
             self._write_expiring_card(runtime.clock())
         runtime.simulator.present(load_simulated_card(card_file, codec))
+        blacklisted = customer is DemoCustomer.BLACKLISTED
+        self._set_blacklist(base, self._card_number(card_file) if blacklisted else None)
 
         frames = IMPOSTOR_FRAMES if customer is DemoCustomer.MISMATCH else CUSTOMER_FRAMES
         # The recorded frames are still photographs, which is what a photo held up to the camera shows.
@@ -135,6 +139,28 @@ class TrainingBranch:
         reservation = seed_demo_reservation(runtime.services.store, runtime.clock())
         log.info("training: demo customer %s, reservation %s", customer.value, reservation.reservation_no)
         return runtime.new_session()
+
+    @staticmethod
+    def _card_number(card_file: Path) -> str:
+        return json.loads(card_file.read_text(encoding="utf-8"))["fields"]["number"]
+
+    @staticmethod
+    def _set_blacklist(services: SessionServices, document_number: str | None) -> None:
+        """Put the training blacklist entry on ``document_number``, or remove it when ``None``; runs on the store's thread."""
+        value = None
+        if document_number is not None:
+            from kiosk.ui import strings
+
+            reason = strings.message("counter.training.blacklist_reason")
+            value = {
+                "document_number": document_number,
+                "reason": {"zh": reason.zh, "en": reason.en},
+                "source": TRAINING_BLACKLIST_SOURCE,
+                "starts_on": "2026-01-01",
+                "expires_on": None,
+            }
+        change = ReferenceChange(key=TRAINING_BLACKLIST_KEY, cursor=1, value=value)
+        StoreSyncAdapter(services.store).apply_reference_changes(BLACKLIST_DATASET, [change], 1)
 
     def _feed(self, frames: str) -> CameraFeed:
         if frames not in self._feeds:

@@ -2,8 +2,12 @@
 
 import pytest
 
+from countersign.headless import drive_session
+from countersign.runtime import BranchRuntime
 from countersign.training import TRAINING_ACCOUNTS, DemoCustomer, TrainingBranch
+from devices.signature_pad import SimulatedSignaturePad
 from kiosk.session import Stage
+from kiosk.store.sync_store import StoreSyncAdapter
 from kiosk.ui import strings
 from kiosk.ui.counter.app import build_counter_window
 from kiosk.ui.qt import Qt
@@ -63,3 +67,65 @@ def test_training_expiring_customer(qtbot, training):
     # The training store lives in the throwaway folder, which close() deletes.
     training.close()
     assert not training.home.exists()
+
+
+def test_training_blacklisted_customer_refused(qtbot, training):
+    window = build_counter_window(None, training)
+    qtbot.addWidget(window)
+    window.show()
+    window.start_runtime()
+    try:
+        qtbot.waitUntil(window.login.sign_in_button.isEnabled, timeout=STEP_TIMEOUT_MS)
+        clerk = TRAINING_ACCOUNTS[0]
+        window.login.account_edit.setText(clerk.account_id)
+        window.login.pin_edit.setText(clerk.pin)
+        window.login.submit()
+        qtbot.waitUntil(lambda: window.context.actor is not None, timeout=STEP_TIMEOUT_MS)
+
+        page = window.session_page
+        page.customer_box.setCurrentIndex(page.customer_box.findData(DemoCustomer.BLACKLISTED))
+        assert page.customer_box.currentText() == strings.text("counter.training.customer.blacklisted", "zh")
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.context.session is not None and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+        consent = page.screens[Stage.CONSENT]
+        consent.id_box.setChecked(True)
+        consent.face_box.setChecked(True)
+        qtbot.mouseClick(consent.continue_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.context.session.stage is Stage.DOCUMENT and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+        qtbot.mouseClick(page.screens[Stage.DOCUMENT].read_button, Qt.MouseButton.LeftButton)
+        licence = page.screens[Stage.LICENCE]
+        qtbot.waitUntil(licence.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
+        qtbot.mouseClick(licence.continue_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.context.session.stage is Stage.FACE and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+        face = page.screens[Stage.FACE]
+        qtbot.mouseClick(face.capture_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(face.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
+        qtbot.mouseClick(face.continue_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.context.session.stage is Stage.REFUSED and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+
+        session = window.context.session
+        failed = {check.name: check for check in session.checks if check.outcome.value == "fail"}
+        assert list(failed) == ["risk"], list(failed)
+        assert failed["risk"].details["rules"] == ["blacklist"]
+        reason = strings.text("counter.training.blacklist_reason", "zh")
+        rows = {page.clerk.table.item(row, 0).text(): page.clerk.table.item(row, 3).text() for row in range(page.clerk.table.rowCount())}
+        assert reason in rows[strings.text("check.risk", "zh")]
+        assert page.current_screen is page.exit_screen
+    finally:
+        window.shutdown()
+
+
+def test_training_blacklist_only_that_customer(training, face_model):
+    with BranchRuntime(training.config, face_model=face_model) as runtime:
+        adapter = StoreSyncAdapter(runtime.services.store)
+        training.prepare(runtime, DemoCustomer.BLACKLISTED)
+        (entry,) = adapter.reference_items("blacklist")
+        assert entry["masked_number"] == "110105********0013"
+        assert entry["source"] == "培训 / training"
+
+        training.prepare(runtime, DemoCustomer.MATCH)
+        assert adapter.reference_items("blacklist") == []
+        session = runtime.new_session()
+        drive_session(session, SimulatedSignaturePad())
+        assert session.decision == "approved"
+        training.restore(runtime)

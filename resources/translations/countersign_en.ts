@@ -889,5 +889,29 @@
             <source>{time}</source>
             <translation>{time}</translation>
         </message>
+        <message id="counter.training.customer.match">
+            <source>The card holder: face matches</source>
+            <translation>The card holder: face matches</translation>
+        </message>
+        <message id="counter.training.customer.mismatch">
+            <source>Someone else's card: face does not match</source>
+            <translation>Someone else's card: face does not match</translation>
+        </message>
+        <message id="counter.training.customer.expiring">
+            <source>ID card about to expire</source>
+            <translation>ID card about to expire</translation>
+        </message>
+        <message id="counter.training.customer.photo">
+            <source>A photo held up to the camera (liveness)</source>
+            <translation>A photo held up to the camera (liveness)</translation>
+        </message>
+        <message id="counter.training.customer.blacklisted">
+            <source>A blacklisted customer (refused by the risk check)</source>
+            <translation>A blacklisted customer (refused by the risk check)</translation>
+        </message>
+        <message id="counter.training.blacklist_reason">
+            <source>training demo: a car returned long overdue</source>
+            <translation>training demo: a car returned long overdue</translation>
+        </message>
     </context>
 </TS>

@@ -890,5 +890,29 @@
             <source>{time}</source>
             <translation>{time}</translation>
         </message>
+        <message id="counter.training.customer.match">
+            <source>The card holder: face matches</source>
+            <translation>本人，人证一致</translation>
+        </message>
+        <message id="counter.training.customer.mismatch">
+            <source>Someone else's card: face does not match</source>
+            <translation>冒用他人证件，人证不一致</translation>
+        </message>
+        <message id="counter.training.customer.expiring">
+            <source>ID card about to expire</source>
+            <translation>证件即将到期</translation>
+        </message>
+        <message id="counter.training.customer.photo">
+            <source>A photo held up to the camera (liveness)</source>
+            <translation>对着摄像头举照片（活体检测）</translation>
+        </message>
+        <message id="counter.training.customer.blacklisted">
+            <source>A blacklisted customer (refused by the risk check)</source>
+            <translation>黑名单客户（风控拒绝）</translation>
+        </message>
+        <message id="counter.training.blacklist_reason">
+            <source>training demo: a car returned long overdue</source>
+            <translation>培训演示：逾期未还车</translation>
+        </message>
     </context>
 </TS>
