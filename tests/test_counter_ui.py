@@ -16,10 +16,11 @@ from devices.signature_pad import SimulatedSignaturePad
 from kiosk.session import Stage
 from kiosk.store.accounts import AccessSettings, AccountStore, Role
 from kiosk.store.audit import read_audit_entries
+from kiosk.store.contract_search import SearchBy
 from kiosk.store.key_sources.rotation import open_keyed_store
 from kiosk.ui import strings
 from kiosk.ui.counter.window import CounterWindow
-from kiosk.ui.qt import QApplication, QCheckBox, QPushButton, Qt
+from kiosk.ui.qt import QApplication, QCheckBox, QPdfDocument, QPushButton, Qt
 
 pytestmark = pytest.mark.gui
 
@@ -385,6 +386,44 @@ def test_archive_search_and_audited_open(qtbot, open_counter, branch, face_model
     assert (CLERK[0], "read_contract_pdf", f"contract:{contract_no}") in actions
     # Seven valid searches are audited; the malformed query was rejected before it reached the store.
     assert sum(1 for actor, action, _ in actions if action == "search_contracts") == 7
+
+
+def test_archive_pdf_view_and_sign_out(qtbot, open_counter, branch, face_model):
+    with BranchRuntime(branch, face_model=face_model) as runtime:
+        seed_demo_reservation(runtime.services.store, runtime.clock())
+        session = runtime.new_session()
+        drive_session(session, SimulatedSignaturePad())
+        contract_no = session.signed.contract_no
+
+    window = open_counter()
+    sign_in(qtbot, window)
+    window.show_tab(2)
+    archive = window.archive_page
+    assert archive.pdf_document.pageCount() == 0
+    assert not archive.pdf_view.isVisible()
+
+    archive.by_box.setCurrentIndex(archive.by_box.findData(SearchBy.CONTRACT_NO))
+    archive.query_edit.setText(contract_no)
+    click(qtbot, archive.search_button)
+    wait_idle(qtbot, window)
+    archive.purpose_edit.setText("customer asked for a copy")
+    click(qtbot, archive.open_button)
+    wait_idle(qtbot, window)
+
+    qtbot.waitUntil(lambda: archive.pdf_document.status() is QPdfDocument.Status.Ready, timeout=STEP_TIMEOUT_MS)
+    assert archive.pdf_document.pageCount() >= 1
+    assert archive.pdf_view.isVisible()
+    assert archive.pdf_view.document() is archive.pdf_document
+    assert archive.pdf_view.accessibleName() == strings.text("counter.archive.pdf_view", "zh")
+    assert not archive.notice.isVisible()
+
+    click(qtbot, window.sign_out_button)
+    wait_idle(qtbot, window)
+    assert window.context.actor is None
+    assert archive.pdf_document.pageCount() == 0
+    assert archive.pdf_document.status() is not QPdfDocument.Status.Ready
+    assert not archive.pdf_view.isVisible()
+    assert archive.details.text() == ""
 
 
 def test_device_panel(qtbot, open_counter):

@@ -5,8 +5,11 @@ and a search for "PySide6" finds every dependency on it.
 """
 
 from PySide6.QtCore import (
+    QBuffer,
+    QByteArray,
     QElapsedTimer,
     QEvent,
+    QIODevice,
     QObject,
     QPoint,
     QPointF,
@@ -35,12 +38,15 @@ from PySide6.QtGui import (
     QPainterPath,
     QPaintEvent,
     QPen,
+    QResizeEvent,
     QInputDevice,
     QShortcut,
     QShowEvent,
     QTabletEvent,
     QTouchEvent,
 )
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -68,6 +74,11 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
+    "QBuffer",
+    "QByteArray",
+    "QIODevice",
+    "QPdfDocument",
+    "QPdfView",
     "QAbstractButton",
     "QAbstractItemView",
     "QComboBox",
@@ -104,6 +115,7 @@ __all__ = [
     "QPainterPath",
     "QPaintEvent",
     "QPen",
+    "QResizeEvent",
     "QPoint",
     "QPointF",
     "QPushButton",

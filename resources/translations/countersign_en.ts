@@ -913,5 +913,13 @@
             <source>training demo: a car returned long overdue</source>
             <translation>training demo: a car returned long overdue</translation>
         </message>
+        <message id="counter.archive.pdf_view">
+            <source>Contract PDF</source>
+            <translation>Contract PDF</translation>
+        </message>
+        <message id="counter.archive.pdf_unreadable">
+            <source>The contract PDF cannot be shown; the file may be damaged. Please contact branch IT.</source>
+            <translation>The contract PDF cannot be shown; the file may be damaged. Please contact branch IT.</translation>
+        </message>
     </context>
 </TS>

@@ -914,5 +914,13 @@
             <source>training demo: a car returned long overdue</source>
             <translation>培训演示：逾期未还车</translation>
         </message>
+        <message id="counter.archive.pdf_view">
+            <source>Contract PDF</source>
+            <translation>合同 PDF</translation>
+        </message>
+        <message id="counter.archive.pdf_unreadable">
+            <source>The contract PDF cannot be shown; the file may be damaged. Please contact branch IT.</source>
+            <translation>合同 PDF 无法显示，文件可能已损坏。请联系门店 IT。</translation>
+        </message>
     </context>
 </TS>

@@ -1,6 +1,11 @@
-"""The contract archive: search by ID number (full or masked), phone or contract number, and open a contract with a purpose."""
+"""The contract archive: search by ID number (full or masked), phone or contract number, and open a contract with a purpose.
+
+The opened contract's PDF is shown in a viewer below the details, loaded from memory
+through a buffer, so the PDF is never written to a file.
+"""
 
 import hashlib
+import logging
 
 from kiosk.messages import Message
 from kiosk.store.contract_search import ContractHit, SearchBy
@@ -9,7 +14,22 @@ from kiosk.ui import strings
 from kiosk.ui.counter import operations
 from kiosk.ui.counter.context import CounterContext
 from kiosk.ui.counter.panel import CounterPanel
-from kiosk.ui.qt import QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem
+from kiosk.ui.qt import (
+    QAbstractItemView,
+    QBuffer,
+    QByteArray,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QIODevice,
+    QLabel,
+    QPdfDocument,
+    QPdfView,
+    QTableWidget,
+    QTableWidgetItem,
+)
+
+log = logging.getLogger(__name__)
 
 COLUMNS = ("contract_no", "number", "reservation", "signed_at")
 
@@ -61,12 +81,24 @@ class ArchivePage(CounterPanel):
         self.details.setObjectName("contractDetails")
         self.details.setWordWrap(True)
         self.layout_.addWidget(self.details)
+
+        self.pdf_document = QPdfDocument(self)
+        self.pdf_view = QPdfView(self)
+        self.pdf_view.setObjectName("contractPdf")
+        self.pdf_view.setDocument(self.pdf_document)
+        self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.texts.bind(self.pdf_view.setAccessibleName, "counter.archive.pdf_view")
+        self.pdf_view.hide()
+        self.layout_.addWidget(self.pdf_view, 2)
+        self._pdf_buffer: QBuffer | None = None
         self.hits: list[ContractHit] = []
         self._opened: tuple[ContractHit, CustomerProfile, bytes] | None = None
 
     def search(self) -> None:
         self.show_notice(None)
         self._opened = None
+        self._close_pdf()
         by: SearchBy = self.by_box.currentData()
         self.start(operations.search(self.context, by, self.query_edit.text()), self._found)
 
@@ -89,15 +121,41 @@ class ArchivePage(CounterPanel):
         self.start(operation, lambda result: self._opened_contract(hit, *result))
 
     def _opened_contract(self, hit: ContractHit, profile: CustomerProfile, pdf: bytes) -> None:
-        # NOTE: the PDF is shown by its size and digest only; an embedded viewer or a "save as" is still to come.
+        # NOTE: there is no "save as"; the clerk reads the contract in the viewer only.
         self._opened = (hit, profile, pdf)
         self.show_notice(None)
+        self._show_pdf(pdf)
         self.retranslate()
+
+    def _show_pdf(self, pdf: bytes) -> None:
+        """Load ``pdf`` into the viewer from memory; an unreadable file leaves the viewer hidden and shows a notice."""
+        self._close_pdf()
+        buffer = QBuffer(self)
+        buffer.setData(QByteArray(pdf))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        self._pdf_buffer = buffer
+        self.pdf_document.load(buffer)
+        if self.pdf_document.status() is QPdfDocument.Status.Error:
+            log.warning("contract PDF not loaded: %s", self.pdf_document.error().name)
+            self._close_pdf()
+            self.show_notice(strings.message("counter.archive.pdf_unreadable"), "error")
+            return
+        self.pdf_view.show()
+
+    def _close_pdf(self) -> None:
+        """Empty the viewer and drop the buffer, so that no page of the contract stays in the window."""
+        self.pdf_view.hide()
+        self.pdf_document.close()
+        if self._pdf_buffer is not None:
+            self._pdf_buffer.close()
+            self._pdf_buffer.deleteLater()
+            self._pdf_buffer = None
 
     def clear(self) -> None:
         """Forget the results and the opened contract, as at sign-out."""
         self.hits = []
         self._opened = None
+        self._close_pdf()
         self.query_edit.clear()
         self.purpose_edit.clear()
         self.show_notice(None)
