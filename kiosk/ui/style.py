@@ -21,6 +21,9 @@ SERVICE_PX = 40  # the "service needed" page
 BUTTON_TEXT_PX = 26
 BUTTON_MIN_HEIGHT = 72
 BUTTON_MIN_WIDTH = 220
+# The header's cancel and language buttons stop widening at 330 px (font scale 1.5), so at
+# 2.0 they and the app title still fit a 1280 px display; their text still sets their width.
+HEADER_BUTTON_MAX_MIN_WIDTH = 330
 CHECKBOX_INDICATOR_PX = 40
 INPUT_MIN_HEIGHT = 48  # line edits and combo boxes of the counter terminal
 SCROLLBAR_PX = 28
@@ -162,6 +165,7 @@ QPushButton {{
     font-size: {px(BUTTON_TEXT_PX)}px; min-height: {px(BUTTON_MIN_HEIGHT)}px; min-width: {px(BUTTON_MIN_WIDTH)}px;
     padding: 0 {px(28)}px; border-radius: 10px; border: 2px solid {t.accent}; background: {t.surface}; color: {t.accent};
 }}
+QFrame#header QPushButton {{ min-width: {min(px(BUTTON_MIN_WIDTH), HEADER_BUTTON_MAX_MIN_WIDTH)}px; }}
 QPushButton[primary="true"] {{ {_primary_button(t)} }}
 QPushButton:disabled {{ border: 2px dashed {t.disabled_ink}; color: {t.disabled_ink}; background: {t.disabled_background}; }}
 QCheckBox {{ font-size: {px(BODY_PX)}px; color: {t.ink}; spacing: {px(16)}px; padding: {px(10)}px 0; min-height: {px(BUTTON_MIN_HEIGHT - 8)}px; }}
