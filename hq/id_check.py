@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hq.ingest import Sender
 from hq.reference import publish_in
 from hq.schema import alerts, id_checks, offline_approvals
+from kiosk.identity.id_number import mask_id_number
 from sync.protocol import IdCheckOutcome, IdCheckRequest, IdCheckResponse
 
 log = logging.getLogger(__name__)
@@ -36,18 +37,6 @@ RECHECK_FAILED_ALERT = "id_recheck_failed"
 
 # Share of online checks that must get a definitive result, as the company's plan sets it.
 SUCCESS_RATE_TARGET = 0.95
-
-
-def mask_number(number: str) -> str:
-    """Return ``number`` with its middle hidden: ``110105********0013`` for 18 characters.
-
-    The same form as the kiosk's masking, written here because HQ does not import the
-    kiosk's identity package for one function.
-    """
-    if len(number) <= 7:
-        return "*" * len(number)
-    shown_prefix = 6 if len(number) == 18 else 3
-    return number[:shown_prefix] + "*" * (len(number) - shown_prefix - 4) + number[-4:]
 
 
 @dataclass(frozen=True)
@@ -206,7 +195,7 @@ class IdCheckDesk:
             _record(connection, request.request_id, sender.branch_id, "online", result, request.number, seconds, checked_at)
         log.info(
             "branch %s kiosk %s: national ID check %s for %s: %s in %.2f s%s",
-            sender.branch_id, sender.kiosk_id, request.request_id, mask_number(request.number), result.outcome.value, seconds,
+            sender.branch_id, sender.kiosk_id, request.request_id, mask_id_number(request.number), result.outcome.value, seconds,
             f" ({result.detail})" if result.detail else "",
         )
         return IdCheckResponse(
@@ -266,7 +255,7 @@ class IdCheckDesk:
 
     def _recheck_one(self, row) -> str:
         """Re-check one offline approval; return its state afterwards."""
-        masked = mask_number(row.number or "")
+        masked = mask_id_number(row.number or "")
         if not row.name or not row.number:
             log.error("offline approval %s of branch %s has no name or number to re-check", row.verification_id, row.branch_id)
             result, seconds = CitizenCheckResult(IdCheckOutcome.NOT_FOUND, detail="the approval carried no name or number"), 0.0
@@ -352,7 +341,7 @@ def _record(
         "kind": kind,
         "outcome": result.outcome.value,
         "photo_checked": result.photo_checked,
-        "masked_number": mask_number(number),
+        "masked_number": mask_id_number(number),
         "seconds": seconds,
         "checked_at": checked_at,
     }
