@@ -47,7 +47,7 @@ class CameraConfig:
 
 @dataclass(frozen=True)
 class HqLink:
-    """How the branch reaches HQ ([hq] in branch.toml): address, pinned CA and the kiosk's certificate."""
+    """The branch's link to HQ ([hq] in branch.toml): address, pinned CA and the kiosk's certificate."""
 
     url: str
     ca: Path

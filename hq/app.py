@@ -34,7 +34,7 @@ MAX_REQUEST_BYTES = 64 * 1024 * 1024
 
 @dataclass
 class Services:
-    """What the routes use: the database and the national ID check (``None`` when HQ has none)."""
+    """The services behind the routes: the database and the national ID check (``None`` when HQ has none)."""
 
     engine: Engine
     id_checks: object | None = None  # hq.id_check.IdCheckDesk, set up by the caller
@@ -54,7 +54,7 @@ def create_app(services: Services) -> FastAPI:
 
     @app.exception_handler(NoClientCertificate)
     async def no_certificate(request: Request, error: NoClientCertificate):
-        log.warning("request %s %s refused: %s", request.method, request.url.path, error)
+        log.warning("request %s %s rejected: %s", request.method, request.url.path, error)
         return JSONResponse({"error": "no_client_certificate", "detail": str(error)}, 403)
 
     @app.get("/v1/health")
@@ -68,7 +68,7 @@ def create_app(services: Services) -> FastAPI:
         try:
             return ingest_batch(services.engine, batch, sender)
         except PermissionError as error:
-            log.warning("upload refused: %s", error)
+            log.warning("upload rejected: %s", error)
             raise HTTPException(403, {"error": "wrong_sender", "detail": str(error)}) from error
 
     @app.get("/v1/reference/{dataset}", response_model=PullResponse)
@@ -82,10 +82,10 @@ def create_app(services: Services) -> FastAPI:
         return response
 
     @app.post("/v1/id-check", response_model=IdCheckResponse)
-    def id_check(asked: IdCheckRequest, request: Request) -> IdCheckResponse:
+    def id_check(check_request: IdCheckRequest, request: Request) -> IdCheckResponse:
         sender = sender_from_scope(request.scope)
         if services.id_checks is None:
             raise HTTPException(503, {"error": "no_id_service", "detail": "this HQ has no national ID check configured"})
-        return services.id_checks.check_online(asked, sender)
+        return services.id_checks.check_online(check_request, sender)
 
     return app

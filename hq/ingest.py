@@ -30,7 +30,7 @@ SUBJECT_ATTACHMENT = "subject"
 
 
 class EventInvalid(ValueError):
-    """An event's content cannot be applied; it is answered as rejected and not stored."""
+    """An event whose content cannot be applied; its result is ``rejected`` and it is not stored."""
 
 
 @dataclass(frozen=True)
@@ -226,15 +226,15 @@ def _apply(connection: Connection, new_events: list[Event], sender: Sender, rece
                     visits.append((number, sender.branch_id, event.created_at.astimezone(timezone.utc)))
             request = event.attachment(ID_CHECK_ATTACHMENT)
             if request is not None:
-                asked = json.loads(request)
+                recheck = json.loads(request)
                 approval_rows.append(
                     {
                         "verification_id": event.aggregate_id,
                         "branch_id": sender.branch_id,
                         "event_id": event.event_id,
                         "state": "pending",
-                        "name": asked.get("name"),
-                        "number": asked.get("number"),
+                        "name": recheck.get("name"),
+                        "number": recheck.get("number"),
                         "attempts": 0,
                         "received_at": received_at,
                     }

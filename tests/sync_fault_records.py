@@ -41,7 +41,7 @@ INVALID = "invalid"
 
 @dataclass(frozen=True)
 class Record:
-    """One event as one side stores it: the content hash that tells a repeat from a conflict, and where it belongs.
+    """One event as one side stores it: the content hash that distinguishes a repeat from a conflict, and where it belongs.
 
     ``created_at`` is the event's instant in seconds since the epoch, so that a side that
     kept the wall time without its offset shows up as a difference.
@@ -232,7 +232,7 @@ def _instant(moment: datetime) -> float:
 def assert_sent_only_when_stored(kiosk: KioskRecords, hq: HqRecords, context: str) -> None:
     """Check what must hold at any moment, even right after a fault.
 
-    Every event the kiosk marked sent is at HQ with the same content, HQ holds no event
+    Every event the kiosk marked sent is at HQ with the same content, HQ has no event
     that the kiosk does not have, and no event is at HQ twice.
     """
     sent_missing = sorted(kiosk.sent - hq.events.keys())

@@ -47,8 +47,10 @@ def test_repeat_gets_the_first_result(engine):
     (first,) = _upload(engine, event)
     (again,) = _upload(engine, event, at=NOW + timedelta(hours=1))
 
-    assert first.outcome is Outcome.ACCEPTED and not first.repeat
-    assert again.outcome is Outcome.ACCEPTED and again.repeat
+    assert first.outcome is Outcome.ACCEPTED
+    assert not first.repeat
+    assert again.outcome is Outcome.ACCEPTED
+    assert again.repeat
     assert again.received_at == first.received_at
 
 
@@ -91,7 +93,7 @@ def test_batch_for_another_branch_is_refused(engine):
         ingest_batch(engine, UploadRequest(branch_id="SH-PD01", kiosk_id=KIOSK_ID, events=[_event()]), SENDER, NOW)
 
 
-def test_pull_pages_by_cursor_and_keeps_the_newest_state(engine):
+def test_pull_pages_keep_newest_state(engine):
     publish(engine, "blacklist", [(f"BL-{n}", {"n": n}) for n in range(7)])
     publish(engine, "blacklist", [("BL-2", None), ("BL-3", {"n": 33})])
 
@@ -99,9 +101,12 @@ def test_pull_pages_by_cursor_and_keeps_the_newest_state(engine):
     second = changes_after(engine, "blacklist", first.cursor, limit=4)
     rest = changes_after(engine, "blacklist", second.cursor, limit=4)
 
-    assert first.more and not second.more and rest.changes == []
+    assert first.more
+    assert not second.more
+    assert rest.changes == []
     seen = {change.key: change.value for change in first.changes + second.changes}
-    assert seen["BL-2"] is None and seen["BL-3"] == {"n": 33}
+    assert seen["BL-2"] is None
+    assert seen["BL-3"] == {"n": 33}
     assert len(first.changes) + len(second.changes) == 7
 
 

@@ -114,7 +114,7 @@ def test_placeholders_match(chinese, english):
 
 
 def test_placeholder_check_catches_mismatch():
-    """The comparison in test_placeholders_match tells a renamed placeholder apart."""
+    """The comparison in test_placeholders_match detects a renamed placeholder."""
     assert format_fields("合同编号：{number}") != format_fields("Contract number: {contract}")
     assert format_fields("{count} 条") == format_fields("{count} waiting")
     assert QT_MARKERS.findall("第 %1 页，共 %n 页") == ["%1", "%n"]
@@ -221,7 +221,12 @@ def test_ui_sets_no_literal_text():
             if not isinstance(node, ast.Call) or not node.args:
                 continue
             function = node.func
-            name = function.attr if isinstance(function, ast.Attribute) else function.id if isinstance(function, ast.Name) else ""
+            if isinstance(function, ast.Attribute):
+                name = function.attr
+            elif isinstance(function, ast.Name):
+                name = function.id
+            else:
+                name = ""
             if name not in TEXT_SETTERS and name not in TEXT_WIDGETS:
                 continue
             text = literal_text(node.args[0])

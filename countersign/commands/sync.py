@@ -1,7 +1,7 @@
 """``countersign sync now|status|retry-failed``: one sync with HQ, and what is waiting or failed.
 
 Every action opens the branch store through its key source. ``sync now`` takes the same
-lock as the kiosk's scheduled sync, so the two never run at once; when the kiosk is
+lock as the kiosk's scheduled sync, so the two never run at once. When the kiosk is
 syncing, it reports ``busy`` at once instead of waiting.
 """
 
@@ -33,12 +33,12 @@ def register(commands, common: argparse.ArgumentParser) -> None:
         "now",
         parents=[common],
         help="upload the outbox and pull reference data once",
-        description="Exit status: 0 when the sync finished (ok), 1 when HQ was offline, refused or another sync was running.",
+        description="Exit status: 0 when the sync finished (ok), 1 when HQ was offline, rejected the sync or another sync was running.",
     )
     now.set_defaults(handler=command_sync_now)
     status = actions.add_parser("status", parents=[common], help="events waiting or failed, and the last sync")
     status.set_defaults(handler=command_sync_status)
-    retry = actions.add_parser("retry-failed", parents=[common], help="put events that HQ refused back in the queue")
+    retry = actions.add_parser("retry-failed", parents=[common], help="put events that HQ rejected back in the queue")
     retry.set_defaults(handler=command_sync_retry)
 
 

@@ -15,7 +15,7 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent.parent / "resources" / "
 
 
 class Action(str, Enum):
-    """What a fired rule requires, from the mildest to the strongest."""
+    """The action a fired rule requires, from the mildest to the strongest."""
 
     NOTE = "note"  # shown to the clerk, nothing else
     CLERK_REVIEW = "clerk_review"
@@ -34,7 +34,7 @@ class Severity(str, Enum):
 
 
 class Consequence(str, Enum):
-    """What a score band means for the rental."""
+    """The consequence of a score band for the rental."""
 
     DEPOSIT_WAIVED = "deposit_waived"
     STANDARD = "standard"

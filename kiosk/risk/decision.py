@@ -4,7 +4,7 @@
 a refusal refuses, a supervisor approval or a clerk review sends the rental to clerk
 review, and a band with a higher deposit approves with that condition. The record keeps
 the configuration version it was decided under, so HQ can replay it later and a
-customer can be told, in their language, the reasons the law lets them see.
+customer can be shown, in their language, the reasons the law lets them see.
 """
 
 from dataclasses import dataclass, field
@@ -60,7 +60,7 @@ class Override:
 
 @dataclass(frozen=True)
 class DecisionRecord:
-    """What ``countersign risk explain`` prints for one transaction."""
+    """The risk decision of one transaction, as ``countersign risk explain`` prints it."""
 
     transaction_id: str
     decision: RiskDecision
@@ -75,7 +75,7 @@ class DecisionRecord:
     inputs: RiskInputs | None = None  # kept so that HQ can replay the rules under another configuration
 
     def customer_reasons(self) -> list[Message]:
-        """Return what the customer is told: each visible reason once, hidden ones as one request to wait for staff."""
+        """Return the reasons shown to the customer: each visible reason once, hidden ones as one request to wait for staff."""
         reasons: list[Message] = []
         overridden = {override.rule for override in self.overrides}
         for warning in self.warnings:

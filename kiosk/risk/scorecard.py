@@ -18,7 +18,7 @@ TOP_FACTORS = 3
 
 @dataclass(frozen=True)
 class RentalHistory:
-    """What the company knows of one customer's past rentals."""
+    """The company's record of one customer's past rentals."""
 
     completed_rentals: int = 0
     late_returns: int = 0
