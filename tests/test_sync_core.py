@@ -178,3 +178,20 @@ def test_pulled_blacklist_keeps_no_full_number(branch_home, hq_pki, hq_sqlite, t
         assert "110105196108040013" not in raw
     finally:
         keyed.database.close()
+
+
+def test_activity_feed_merges_visits(engine):
+    from hq.activity import record_visits
+
+    earlier = NOW - timedelta(hours=1)
+    with engine.begin() as connection:
+        record_visits(connection, [("110105196108040013", "BJ-CY01", earlier), ("110101199003070013", "BJ-CY01", earlier)], NOW)
+    with engine.begin() as connection:
+        record_visits(connection, [("110105196108040013", "SH-PD01", NOW), ("110105196108040013", "SH-PD01", NOW)], NOW)
+
+    page = changes_after(engine, "activity", 0)
+    latest = {change.value["document_number"]: change for change in page.changes}
+    visits = latest["110105196108040013"].value["visits"]
+    assert [visit["branch_id"] for visit in visits] == ["BJ-CY01", "SH-PD01"]
+    assert len(latest["110101199003070013"].value["visits"]) == 1
+    assert not latest["110105196108040013"].key.endswith("0013")
