@@ -19,12 +19,14 @@ from devices.idcard.simulator import ReaderSimulator
 from devices.idcard.vendor_sdk import VendorSdkReader, load_library
 from devices.pty_pair import PtyPair
 from kiosk.contracts.approval import load_approved_template
+from kiosk.contracts.fonts import contract_fonts
 from kiosk.contracts.sealing import ContractSealer
 from kiosk.contracts.timestamps import ContractTimestamper
 from kiosk.contracts.validation import load_trust_roots
 from kiosk.errors import ConfigError
 from kiosk.identity.documents import DocumentType
 from kiosk.identity.face import FaceMatcher, FaceModel
+from kiosk.identity.face.process import FaceModelProcess
 from kiosk.identity.licence import ProbationPolicy
 from kiosk.session import RentalSession, SessionServices
 from kiosk.store.database import Database
@@ -56,12 +58,15 @@ class BranchRuntime:
     With a simulated reader, the GA 467 simulator serves the configured card on one end
     of a socat pty pair and the real serial driver reads the other end. ``camera_frames``
     replaces the configured recorded frames (the demo uses it to present an impostor).
+    Without a ``face_model`` the runtime starts a :class:`FaceModelProcess`, so that
+    face work never holds the window's interpreter lock, and stops it with the rest.
     """
 
-    def __init__(self, config: BranchConfig, camera_frames: Path | None = None, face_model: FaceModel | None = None) -> None:
+    def __init__(self, config: BranchConfig, camera_frames: Path | None = None, face_model: FaceModel | FaceModelProcess | None = None) -> None:
         self.config = config
         self.camera_frames = camera_frames
         self.face_model = face_model
+        self._face_process: FaceModelProcess | None = None
         self.simulator: ReaderSimulator | None = None
         self._pty: PtyPair | None = None
         self._run_dir: tempfile.TemporaryDirectory | None = None
@@ -86,12 +91,19 @@ class BranchRuntime:
             store = RentalStore(self.database, BiometricCipher(keys.biometric))
             reader, decoder = self._start_reader()
             camera = self._open_camera()
-            model = self.face_model or FaceModel()
+            model = self.face_model
+            if model is None:
+                self._face_process = FaceModelProcess()
+                model = self._face_process
             template = load_approved_template(
                 config.templates_dir, config.template_id, config.template_version, config.hq_template_key, memory=store
             )
             sealer = build_sealer(config)
             self.sealer = sealer
+            # Loading the contract fonts takes a quarter of a second of pure Python, which
+            # starves the window's thread of the interpreter lock. Here it happens before
+            # the first customer, and a branch without a Chinese font does not start.
+            contract_fonts()
         except BaseException:
             # The services that stop() closes do not exist yet, so the feed is stopped here.
             if camera is not None:
@@ -219,6 +231,9 @@ class BranchRuntime:
         if self.sealer is not None:
             self.sealer.close()
             self.sealer = None
+        if self._face_process is not None:
+            self._face_process.close()
+            self._face_process = None
 
     def __enter__(self) -> "BranchRuntime":
         return self.start()

@@ -78,6 +78,15 @@ class SeveralFacesFound(CounterSignError):
     )
 
 
+class FaceServiceUnavailable(CounterSignError):
+    """The process that runs the face models could not start, stopped, or did not answer in time."""
+
+    message = Message(
+        "人脸核验暂时无法使用，请重试或联系工作人员。",
+        "Face checking is not available just now. Please try again or ask a member of staff.",
+    )
+
+
 class StoreError(CounterSignError):
     message = Message(
         "本机数据存储出现问题，请联系工作人员（需要维护）。",
