@@ -1,17 +1,17 @@
 """Presentation attacks simulated from real photographs: a printed photo held to the camera, a photo on a screen.
 
 The printed photo is a kiosk view of a test photograph on a sheet of paper, which a hand
-moves, scales, turns in its plane and tilts in depth in front of a 640x480 camera. The
+moves, scales, turns in its plane and tilts in depth in front of a 640x480 camera
+(:mod:`devices.print_attack`, which training mode replays too). The
 screen shows the photograph through a grid of red, green and blue sub-pixels that the
 camera samples again. Every cue runs on real detections of these frames.
 """
-
-import math
 
 import cv2
 import numpy as np
 import pytest
 
+from devices.print_attack import HandMotion, held_print_frames, held_sheet_homography
 from kiosk.checks import Outcome
 from kiosk.identity.liveness import Challenge, LiveFrame, assess_sequence, observe_frames
 from kiosk.identity.liveness.blink import check_blinks
@@ -20,48 +20,11 @@ from kiosk.identity.liveness.texture import MOIRE_THRESHOLD, check_texture
 from tests.test_liveness import FPS, FRAME_HEIGHT, FRAME_WIDTH, clip, kiosk_view, with_noise
 from tests.test_liveness import photos  # noqa: F401 (fixtures are found by name)
 
-# Camera focal length in pixels for a 640x480 frame with a horizontal field of view of
-# about 56 degrees, a common webcam.
-FOCAL_LENGTH = 600.0
-
-
-def held_sheet_homography(t: float, phases: np.ndarray) -> np.ndarray:
-    """Return the homography from the printed sheet (a 640x480 image) to the camera frame at time ``t``.
-
-    The sheet turns up to 25 degrees about its vertical axis, 12 about its horizontal axis
-    and 8 in its own plane. It slides by up to 30 px and moves 10% nearer and farther,
-    each motion at its own slow rate, as a hand would move it.
-    """
-    yaw = math.radians(25 * math.sin(2 * math.pi * 0.4 * t + phases[0]))
-    pitch = math.radians(12 * math.sin(2 * math.pi * 0.3 * t + phases[1]))
-    roll = math.radians(8 * math.sin(2 * math.pi * 0.25 * t + phases[2]))
-    shift_x = 30 * math.sin(2 * math.pi * 0.2 * t + phases[3])
-    shift_y = 20 * math.sin(2 * math.pi * 0.35 * t + phases[4])
-    distance = FOCAL_LENGTH * (1 + 0.1 * math.sin(2 * math.pi * 0.3 * t + phases[5]))
-
-    turn = np.array([[math.cos(yaw), 0, math.sin(yaw)], [0, 1, 0], [-math.sin(yaw), 0, math.cos(yaw)]])
-    tilt = np.array([[1, 0, 0], [0, math.cos(pitch), -math.sin(pitch)], [0, math.sin(pitch), math.cos(pitch)]])
-    spin = np.array([[math.cos(roll), -math.sin(roll), 0], [math.sin(roll), math.cos(roll), 0], [0, 0, 1]])
-    rotation = spin @ tilt @ turn
-
-    camera = np.array([[FOCAL_LENGTH, 0, FRAME_WIDTH / 2], [0, FOCAL_LENGTH, FRAME_HEIGHT / 2], [0, 0, 1.0]])
-    # Sheet pixels to sheet-plane coordinates, centred, at the scale where the sheet fills the frame at FOCAL_LENGTH.
-    sheet = np.array([[1.0, 0, -FRAME_WIDTH / 2], [0, 1.0, -FRAME_HEIGHT / 2], [0, 0, 1.0]])
-    homography = camera @ np.column_stack([rotation[:, 0], rotation[:, 1], [shift_x, shift_y, distance]]) @ sheet
-    return homography / homography[2, 2]
-
 
 def held_print(printed: np.ndarray, seconds: float = 4.0, seed: int = 1) -> list[LiveFrame]:
-    """Return the frames of a camera watching the sheet ``printed`` held up in front of a plain wall."""
-    phases = np.random.default_rng(seed).uniform(0, 2 * math.pi, 6)
-    wall = np.full((FRAME_HEIGHT, FRAME_WIDTH, 3), 118, dtype=np.uint8)
-    frames = []
-    for index in range(round(seconds * FPS)):
-        t = index / FPS
-        frame = wall.copy()
-        cv2.warpPerspective(printed, held_sheet_homography(t, phases), (FRAME_WIDTH, FRAME_HEIGHT), dst=frame, borderMode=cv2.BORDER_TRANSPARENT)
-        frames.append(LiveFrame(with_noise(frame, index), 50.0 + t))
-    return frames
+    """Return the frames, with sensor noise, of a camera watching the sheet ``printed`` held up in front of a plain wall."""
+    frames = held_print_frames(printed, seconds, FPS, seed)
+    return [LiveFrame(with_noise(frame, index), 50.0 + index / FPS) for index, frame in enumerate(frames)]
 
 
 def on_screen(shown: np.ndarray, camera_pixels_per_screen_pixel: float = 1.3, angle: float = 3.0) -> np.ndarray:
@@ -142,6 +105,21 @@ def test_still_print_is_not_called_planar(face_model, photos):
     # Without a turn there is no parallax to measure, so the cue must not guess.
     sequence = observe_frames(face_model, clip([(kiosk_view(photos["obama"]), 30)]))
     assert check_planar_motion(sequence.observations).outcome is Outcome.RETRY
+
+
+def test_looped_hand_motion_repeats():
+    # A recorded camera replays its folder from the first frame after the last, so a
+    # looped motion must come back to where it started.
+    phases = np.random.default_rng(3).uniform(0, 2 * np.pi, 6)
+    motion = HandMotion()
+    looped = motion.looped(4.0)
+
+    assert np.allclose(held_sheet_homography(4.0, phases, looped), held_sheet_homography(0.0, phases, looped))
+    assert not np.allclose(held_sheet_homography(4.0, phases, motion), held_sheet_homography(0.0, phases, motion))
+    assert looped.yaw_hz == 0.5
+    assert looped.shift_x_hz == 0.25
+    with pytest.raises(ValueError):
+        motion.looped(0.0)
 
 
 @pytest.mark.parametrize("name", ["obama", "obama2", "obama3"])
