@@ -15,12 +15,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import cv2
+
 from countersign.config import BranchConfig
 from countersign.demo_branch import CUSTOMER_FRAMES, IMPOSTOR_FRAMES, load_simulated_card, provision_demo_branch, seed_demo_reservation
+from countersign.files import write_atomically
 from countersign.runtime import BranchRuntime
 from devices.camera import RecordedCamera
 from devices.camera_feed import RECORDED_FRAMES_PER_SECOND, CameraFeed
 from devices.idcard.photo import SimulatedPhotoCodec
+from devices.print_attack import HandMotion, held_print_frames, print_on_paper
+from kiosk.errors import ConfigError
 from kiosk.identity.face import FaceModel
 from kiosk.messages import Message
 from kiosk.session import RentalSession, SessionServices
@@ -37,6 +42,16 @@ EXPIRING_DAYS = 10
 BLACKLIST_DATASET = "blacklist"
 TRAINING_BLACKLIST_KEY = "BL-TRAIN"
 TRAINING_BLACKLIST_SOURCE = "培训 / training"
+
+# The photo customer's frames: a print of the demo customer's first camera frame, held up
+# and moved by a hand. The motion loops every PHOTO_ATTACK_SECONDS, so the recorded camera
+# replays it without a jump, and a liveness capture of that length contains every motion.
+PHOTO_ATTACK_FRAMES = "camera/photo-attack"
+PHOTO_ATTACK_SECONDS = 4.0
+# 15 frames a second keeps the loop at 60 frames, about 55 MB once the recorded camera
+# has decoded and kept them all.
+PHOTO_ATTACK_FRAMES_PER_SECOND = 15.0
+PHOTO_ATTACK_SEED = 7
 
 
 @dataclass(frozen=True)
@@ -61,7 +76,10 @@ class DemoCustomer(enum.Enum):
 
     The blacklisted customer is the card holder with a blacklist entry on their card
     number, which the risk step refuses offline; the entry exists only while that
-    customer's session is prepared.
+    customer's session is prepared. The photo customer is the card holder's printed
+    photo moved in front of the camera, with liveness required. Each liveness attempt
+    fails because the face moves as a plane, and after the last allowed attempt the
+    session goes to clerk review.
     """
 
     MATCH = "match"
@@ -97,10 +115,32 @@ class TrainingBranch:
         return Path(self._folder.name) / "branch"
 
     def provision(self) -> BranchConfig:
-        """Provision the throwaway branch and return its configuration."""
+        """Provision the throwaway branch, with the photo customer's frames, and return its configuration."""
         self.config = provision_demo_branch(self.home, self.faces_dir, self.model)
+        self._write_photo_attack_frames()
         log.info("training branch provisioned in %s", self.home)
         return self.config
+
+    def _write_photo_attack_frames(self) -> None:
+        """Write the frames of the demo customer's printed photo, held up and moved, as JPEG files.
+
+        Raises :class:`ConfigError` when the customer's first camera frame is missing or cannot be decoded.
+        """
+        sources = sorted((self.home / CUSTOMER_FRAMES).glob("*.jpg"))
+        if not sources:
+            raise ConfigError(f"no demo camera frame (.jpg) found in {self.home / CUSTOMER_FRAMES}")
+        source = sources[0]
+        photo = cv2.imread(str(source), cv2.IMREAD_COLOR)
+        if photo is None:
+            raise ConfigError(f"demo camera frame {source} cannot be decoded")
+
+        motion = HandMotion().looped(PHOTO_ATTACK_SECONDS)
+        frames = held_print_frames(print_on_paper(photo), PHOTO_ATTACK_SECONDS, PHOTO_ATTACK_FRAMES_PER_SECOND, PHOTO_ATTACK_SEED, motion)
+        for index, frame in enumerate(frames):
+            encoded, jpeg = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 92])
+            assert encoded, "OpenCV failed to encode a frame as JPEG"
+            write_atomically(self.home / PHOTO_ATTACK_FRAMES / f"{index:03d}.jpg", jpeg.tobytes(), mode=0o644)
+        log.info("training: %d photo-attack frames written from %s", len(frames), source.name)
 
     def create_accounts(self, accounts: AccountStore, at: datetime) -> None:
         """Add the training accounts to the throwaway store, once; must run on the store's thread."""
@@ -128,9 +168,7 @@ class TrainingBranch:
         blacklisted = customer is DemoCustomer.BLACKLISTED
         self._set_blacklist(base, self._card_number(card_file) if blacklisted else None)
 
-        frames = IMPOSTOR_FRAMES if customer is DemoCustomer.MISMATCH else CUSTOMER_FRAMES
-        # The recorded frames are still photographs, which is what a photo held up to the camera shows.
-        # NOTE: a moving printed photo, as tests/test_liveness_attacks.py makes, would show the planar-motion cue too.
+        frames = {DemoCustomer.MISMATCH: IMPOSTOR_FRAMES, DemoCustomer.PHOTO: PHOTO_ATTACK_FRAMES}.get(customer, CUSTOMER_FRAMES)
         runtime.services = replace(
             base,
             camera=self._feed(frames) if frames != CUSTOMER_FRAMES else base.camera,
@@ -165,7 +203,8 @@ class TrainingBranch:
     def _feed(self, frames: str) -> CameraFeed:
         if frames not in self._feeds:
             camera = RecordedCamera.from_folder(self.home / frames)
-            self._feeds[frames] = CameraFeed(camera, frames_per_second=RECORDED_FRAMES_PER_SECOND).start()
+            rate = PHOTO_ATTACK_FRAMES_PER_SECOND if frames == PHOTO_ATTACK_FRAMES else RECORDED_FRAMES_PER_SECOND
+            self._feeds[frames] = CameraFeed(camera, frames_per_second=rate).start()
         return self._feeds[frames]
 
     def _write_expiring_card(self, now: datetime) -> None:

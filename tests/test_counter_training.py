@@ -1,11 +1,14 @@
 """Training mode of the counter terminal: a throwaway branch, the banner and the demo customers."""
 
+from dataclasses import replace
+
 import pytest
 
 from countersign.headless import drive_session
 from countersign.runtime import BranchRuntime
 from countersign.training import TRAINING_ACCOUNTS, DemoCustomer, TrainingBranch
 from devices.signature_pad import SimulatedSignaturePad
+from kiosk.checks import Outcome
 from kiosk.session import Stage
 from kiosk.store.sync_store import StoreSyncAdapter
 from kiosk.ui import strings
@@ -129,3 +132,77 @@ def test_training_blacklist_only_that_customer(training, face_model):
         drive_session(session, SimulatedSignaturePad())
         assert session.decision == "approved"
         training.restore(runtime)
+
+
+def test_training_photo_customer_rejected(qtbot, training):
+    window = build_counter_window(None, training)
+    qtbot.addWidget(window)
+    window.show()
+    window.start_runtime()
+    try:
+        qtbot.waitUntil(window.login.sign_in_button.isEnabled, timeout=STEP_TIMEOUT_MS)
+        clerk = TRAINING_ACCOUNTS[0]
+        window.login.account_edit.setText(clerk.account_id)
+        window.login.pin_edit.setText(clerk.pin)
+        window.login.submit()
+        qtbot.waitUntil(lambda: window.context.actor is not None, timeout=STEP_TIMEOUT_MS)
+
+        page = window.session_page
+        page.customer_box.setCurrentIndex(page.customer_box.findData(DemoCustomer.PHOTO))
+        assert page.customer_box.currentText() == strings.text("counter.training.customer.photo", "zh")
+        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.context.session is not None and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+        consent = page.screens[Stage.CONSENT]
+        consent.id_box.setChecked(True)
+        consent.face_box.setChecked(True)
+        qtbot.mouseClick(consent.continue_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.context.session.stage is Stage.DOCUMENT and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+        qtbot.mouseClick(page.screens[Stage.DOCUMENT].read_button, Qt.MouseButton.LeftButton)
+        licence = page.screens[Stage.LICENCE]
+        qtbot.waitUntil(licence.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
+        qtbot.mouseClick(licence.continue_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.context.session.stage is Stage.FACE and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+        face = page.screens[Stage.FACE]
+        assert window.context.session.challenge_prompt is not None
+        qtbot.mouseClick(face.capture_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: face.notice.isVisible() and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+
+        session = window.context.session
+        (attempt,) = session.liveness_attempts.results
+        cues = {check.name: check.outcome for check in attempt.checks}
+        assert attempt.outcome is Outcome.FAIL, (attempt.reason.en, attempt.frame_counts)
+        assert cues["liveness_planar_motion"] is Outcome.FAIL, cues
+        assert session.last_record.outcome is Outcome.RETRY
+        assert session.last_record.reason == attempt.reason
+        assert session.stage is Stage.FACE
+        # The counter shows the customer's screen to the clerk, with the reason in its notice.
+        assert face.notice_message == attempt.reason
+        assert face.notice.text() == attempt.reason.text("zh")
+        assert page.current_screen is face
+    finally:
+        window.shutdown()
+
+
+def test_training_match_stills_not_rejected(training, face_model):
+    # The match customer's frames are still photographs. With liveness on they cannot
+    # follow the challenge, so the attempt is retried, but no cue calls them an attack.
+    with BranchRuntime(training.config, face_model=face_model) as runtime:
+        training.prepare(runtime, DemoCustomer.MATCH)
+        runtime.services = replace(runtime.services, liveness_required=True)
+        session = runtime.new_session()
+        session.start()
+        session.give_consent(id_processing=True, face_processing=True)
+        session.read_document()
+        session.check_licence()
+        assert session.stage is Stage.FACE
+        record = session.capture_face()
+        training.restore(runtime)
+
+    (attempt,) = session.liveness_attempts.results
+    cues = {check.name: check.outcome for check in attempt.checks}
+    assert attempt.outcome is Outcome.RETRY, attempt.reason.en
+    assert cues, f"the frames were not judged: {attempt.reason.en}"
+    assert cues["liveness_planar_motion"] is not Outcome.FAIL
+    assert cues["liveness_texture"] is not Outcome.FAIL
+    assert record.outcome is Outcome.RETRY
+    assert record.reason == attempt.reason
