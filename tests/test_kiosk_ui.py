@@ -133,11 +133,16 @@ def tick(qtbot, contract, clause_id: str) -> None:
     assert box.isChecked(), clause_id
 
 
+def pad_position(canvas, x: float, y: float) -> QPoint:
+    """Return the widget pixel under the pad point (``x``, ``y``), given in the 960 x 320 pad units."""
+    return canvas.position_of(x, y).toPoint()
+
+
 def draw_signature(qtbot, canvas) -> None:
-    """Write two wavy strokes across the canvas with mouse press, moves and release."""
+    """Write two wavy strokes across the pad with mouse press, moves and release, whatever size the canvas is shown at."""
     for stroke in range(2):
         top = 110 + stroke * 90
-        points = [QPoint(40 + step * 15, round(top + 60 * math.sin(step / 4))) for step in range(59)]
+        points = [pad_position(canvas, 40 + step * 15, top + 60 * math.sin(step / 4)) for step in range(59)]
         qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])
         for point in points[1:]:
             qtbot.mouseMove(canvas, point)

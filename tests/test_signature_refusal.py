@@ -23,13 +23,14 @@ from kiosk.errors import (
     user_message,
 )
 from kiosk.session import Stage
-from kiosk.ui.qt import QPoint, Qt
+from kiosk.ui.qt import Qt
 from tests.test_kiosk_ui import (  # noqa: F401  (fixtures used by name)
     STEP_TIMEOUT_MS,
     branch_config,
     click,
     draw_signature,
     open_kiosk,
+    pad_position,
     read_to_end,
     tick,
     wait_idle_on,
@@ -147,12 +148,18 @@ def _walk_to_sign(qtbot, window):
     return window.screens[Stage.SIGN]
 
 
-def _draw_line(qtbot, canvas, start: QPoint, end: QPoint, steps: int = 40) -> None:
-    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=start)
+def _draw_line(qtbot, canvas, start: tuple[float, float], end: tuple[float, float], steps: int = 40) -> None:
+    """Draw a straight stroke from ``start`` to ``end``, both in pad units, with mouse events."""
+    (x0, y0), (x1, y1) = start, end
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=pad_position(canvas, x0, y0))
     for step in range(1, steps):
         share = step / steps
-        qtbot.mouseMove(canvas, QPoint(round(start.x() + share * (end.x() - start.x())), round(start.y() + share * (end.y() - start.y()))))
-    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=end)
+        qtbot.mouseMove(canvas, pad_position(canvas, x0 + share * (x1 - x0), y0 + share * (y1 - y0)))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=pad_position(canvas, x1, y1))
+
+
+def _tap(qtbot, canvas, x: float, y: float) -> None:
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=pad_position(canvas, x, y))
 
 
 def _submit_and_wait_notice(qtbot, window, sign) -> None:
@@ -166,7 +173,7 @@ def test_sign_screen_submit_needs_ink(qtbot, open_kiosk):
     assert sign.canvas.point_count == 0
     assert not sign.submit_button.isEnabled()
 
-    qtbot.mouseClick(sign.canvas, Qt.MouseButton.LeftButton, pos=QPoint(300, 150))
+    _tap(qtbot, sign.canvas, 300, 150)
     assert sign.canvas.point_count == 2
     assert sign.submit_button.isEnabled()
     click(qtbot, sign.clear_button)
@@ -184,13 +191,13 @@ def test_sign_screen_shows_each_reason(qtbot, open_kiosk):
     window = open_kiosk()
     sign = _walk_to_sign(qtbot, window)
 
-    qtbot.mouseClick(sign.canvas, Qt.MouseButton.LeftButton, pos=QPoint(300, 150))
+    _tap(qtbot, sign.canvas, 300, 150)
     _submit_and_wait_notice(qtbot, window, sign)
     assert sign.notice.text() == SignatureDot.message.zh
     assert sign.canvas.point_count == 0
     assert not sign.submit_button.isEnabled()
 
-    _draw_line(qtbot, sign.canvas, QPoint(40, 300), QPoint(920, 30))
+    _draw_line(qtbot, sign.canvas, (40, 300), (920, 30))
     _submit_and_wait_notice(qtbot, window, sign)
     assert sign.notice.text() == SignatureLine.message.zh
     assert not sign.submit_button.isEnabled()

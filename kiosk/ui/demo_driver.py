@@ -68,11 +68,15 @@ class DemoDriver:
         QApplication.processEvents()
 
     def draw_signature(self) -> None:
-        """Write two wavy strokes across the signature canvas with mouse press, moves and release."""
+        """Write two wavy strokes across the signature pad with mouse press, moves and release.
+
+        The strokes are laid out in pad units and sent at the widget positions the canvas
+        shows them, so they land the same on a canvas shrunk by large type.
+        """
         canvas = self.window.screens[Stage.SIGN].canvas
         for stroke in range(2):
             top = 110 + stroke * 90
-            points = [QPointF(40 + step * 15, top + 60 * math.sin(step / 4)) for step in range(59)]
+            points = [canvas.position_of(40 + step * 15, top + 60 * math.sin(step / 4)) for step in range(59)]
             self._send_mouse(canvas, QEvent.Type.MouseButtonPress, points[0], Qt.MouseButton.LeftButton)
             for point in points[1:]:
                 self._send_mouse(canvas, QEvent.Type.MouseMove, point, Qt.MouseButton.NoButton)

@@ -11,6 +11,9 @@ from kiosk.ui.qt import (
     QPaintEvent,
     QPen,
     QPointF,
+    QRectF,
+    QSize,
+    QSizePolicy,
     Qt,
     QTabletEvent,
     QTouchEvent,
@@ -18,10 +21,14 @@ from kiosk.ui.qt import (
     Signal,
 )
 
-# Logical pixels. They are the signature's pad units, so every kiosk records signatures
-# on the same 960 × 320 grid whatever its screen.
+# The signature's pad units. Every kiosk records signatures on the same 960 × 320 grid
+# whatever the size the canvas is shown at, so the signature checks read the same geometry.
 CANVAS_WIDTH = 960
 CANVAS_HEIGHT = 320
+# The canvas shrinks to no less than 360 × 120 logical pixels when large type leaves less
+# room, and grows to the full pad, one logical pixel per pad unit, when it can.
+CANVAS_MIN_WIDTH = 360
+CANVAS_MIN_HEIGHT = 120
 
 # NOTE: mouse events, and touch screens that do not report pressure, carry no usable
 # pressure, so their points get this constant. A pen's tablet events and a
@@ -35,11 +42,14 @@ _BASELINE = QColor(170, 180, 190)
 
 
 class SignatureCanvas(QWidget):
-    """A fixed-size canvas that records one signature as :class:`StrokePoint` strokes.
+    """A canvas that records one signature as :class:`StrokePoint` strokes.
 
-    x and y are canvas pixels from the top left, clamped to the canvas. ``t_ms`` counts
-    milliseconds from the first point of the signature. ``changed`` carries the number of
-    points recorded so far.
+    The widget takes the space its layout gives it, between :data:`CANVAS_MIN_WIDTH` ×
+    :data:`CANVAS_MIN_HEIGHT` and the whole pad. It draws the pad as the largest 3:1
+    rectangle centred in it (:meth:`pad_rect`). x and y are pad units from the pad's top
+    left, clamped to the pad, whatever the size shown. At full size a pad unit is one
+    logical pixel. ``t_ms`` counts milliseconds from the first point of the signature.
+    ``changed`` carries the number of points recorded so far.
     """
 
     changed = Signal(int)
@@ -47,13 +57,39 @@ class SignatureCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("signatureCanvas")
-        self.setFixedSize(CANVAS_WIDTH, CANVAS_HEIGHT)
+        self.setMinimumSize(CANVAS_MIN_WIDTH, CANVAS_MIN_HEIGHT)
+        self.setMaximumSize(CANVAS_WIDTH, CANVAS_HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # A layout resizes the canvas. A canvas shown on its own is the whole pad.
+        self.resize(CANVAS_WIDTH, CANVAS_HEIGHT)
         self.setCursor(Qt.CursorShape.CrossCursor)
         self.setAttribute(Qt.WidgetAttribute.WA_StaticContents)
         self.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
         self._strokes: list[list[StrokePoint]] = []
         self._stroke: list[StrokePoint] | None = None
         self._clock = QElapsedTimer()
+
+    def sizeHint(self) -> QSize:
+        return QSize(CANVAS_WIDTH, CANVAS_HEIGHT)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(CANVAS_MIN_WIDTH, CANVAS_MIN_HEIGHT)
+
+    def pad_rect(self) -> QRectF:
+        """Return where the pad lies in the widget: the largest 3:1 rectangle centred in it."""
+        scale = self._scale()
+        width, height = CANVAS_WIDTH * scale, CANVAS_HEIGHT * scale
+        return QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+
+    def position_of(self, x: float, y: float) -> QPointF:
+        """Return the widget position, in logical pixels, of the pad point (``x``, ``y``) in pad units."""
+        pad = self.pad_rect()
+        scale = self._scale()
+        return QPointF(pad.x() + x * scale, pad.y() + y * scale)
+
+    def _scale(self) -> float:
+        """Return logical pixels per pad unit, or 1 while the widget has no size yet."""
+        return min(self.width() / CANVAS_WIDTH, self.height() / CANVAS_HEIGHT) or 1.0
 
     @property
     def point_count(self) -> int:
@@ -139,8 +175,10 @@ class SignatureCanvas(QWidget):
         assert self._stroke is not None
         if not self._clock.isValid():
             self._clock.start()
-        x = min(max(position.x(), 0.0), float(CANVAS_WIDTH))
-        y = min(max(position.y(), 0.0), float(CANVAS_HEIGHT))
+        pad = self.pad_rect()
+        scale = self._scale()
+        x = min(max((position.x() - pad.x()) / scale, 0.0), float(CANVAS_WIDTH))
+        y = min(max((position.y() - pad.y()) / scale, 0.0), float(CANVAS_HEIGHT))
         self._stroke.append(StrokePoint(round(x, 1), round(y, 1), round(min(max(pressure, 0.0), 1.0), 3), self._clock.elapsed()))
         self.update()
         self.changed.emit(self.point_count)
@@ -155,21 +193,29 @@ class SignatureCanvas(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), Qt.GlobalColor.white)
 
-        painter.setPen(QPen(_BASELINE, 2, Qt.PenStyle.DashLine))
+        # Draw in pad units, so the pad, its baseline and the ink scale with the widget. Pen
+        # widths are divided by the scale, so lines keep their width in logical pixels and
+        # the ink stays as visible on a small pad as on the full one.
+        pad = self.pad_rect()
+        scale = self._scale()
+        painter.translate(pad.topLeft())
+        painter.scale(scale, scale)
+        painter.fillRect(0, 0, CANVAS_WIDTH, CANVAS_HEIGHT, Qt.GlobalColor.white)
+
+        painter.setPen(QPen(_BASELINE, 2 / scale, Qt.PenStyle.DashLine))
         baseline_y = int(CANVAS_HEIGHT * 0.75)
         painter.drawLine(40, baseline_y, CANVAS_WIDTH - 40, baseline_y)
-        painter.drawRect(0, 0, CANVAS_WIDTH - 1, CANVAS_HEIGHT - 1)
+        painter.drawRect(QRectF(0, 0, CANVAS_WIDTH, CANVAS_HEIGHT).adjusted(0.5 / scale, 0.5 / scale, -0.5 / scale, -0.5 / scale))
 
         strokes = self._strokes + ([self._stroke] if self._stroke else [])
         for stroke in strokes:
             if len(stroke) == 1:
                 point = stroke[0]
-                painter.setPen(QPen(_INK, self._pen_width(point.pressure), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+                painter.setPen(QPen(_INK, self._pen_width(point.pressure) / scale, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
                 painter.drawPoint(QPointF(point.x, point.y))
             for start, end in zip(stroke, stroke[1:]):
-                width = self._pen_width((start.pressure + end.pressure) / 2)
+                width = self._pen_width((start.pressure + end.pressure) / 2) / scale
                 painter.setPen(QPen(_INK, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
                 painter.drawLine(QPointF(start.x, start.y), QPointF(end.x, end.y))
         painter.end()
