@@ -1,7 +1,8 @@
 """Font scaling, the high-contrast theme and keyboard focus, on real Qt widgets offscreen.
 
 Contrast ratios follow WCAG 2.x: relative luminance of sRGB colours, (L1 + 0.05) / (L2 + 0.05).
-The scaling tests drive a real kiosk window on a demo branch, as tests/test_kiosk_ui.py does.
+The scaling tests drive a real kiosk window on a demo branch, as tests/test_kiosk_ui.py does,
+through a whole rental at each font scale, and check every screen on a 1280 x 800 display.
 """
 
 import re
@@ -14,7 +15,19 @@ from kiosk.errors import ConfigError
 from kiosk.session import Stage
 from kiosk.ui import keyboard
 from kiosk.ui.app import build_window, demo_preparation
-from kiosk.ui.qt import QCheckBox, QFontInfo, QLabel, QLineEdit, QPushButton, Qt, QVBoxLayout, QWidget
+from kiosk.ui.qt import (
+    QCheckBox,
+    QFontInfo,
+    QLabel,
+    QLineEdit,
+    QPoint,
+    QPushButton,
+    QRectF,
+    QScrollArea,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
 from kiosk.ui.style import (
     BODY_PX,
     BUTTON_TEXT_PX,
@@ -27,7 +40,8 @@ from kiosk.ui.style import (
     style_sheet,
     theme_named,
 )
-from tests.test_kiosk_ui import STEP_TIMEOUT_MS, click, wait_idle_on, walk_to_document
+from kiosk.ui.widgets.signature_canvas import CANVAS_HEIGHT, CANVAS_MIN_HEIGHT, CANVAS_MIN_WIDTH, CANVAS_WIDTH, SignatureCanvas
+from tests.test_kiosk_ui import STEP_TIMEOUT_MS, click, draw_signature, read_to_end, tick, wait_idle_on, walk_to_document
 
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}\b")
@@ -309,10 +323,23 @@ def pixel_size(widget: QWidget) -> int:
     return QFontInfo(widget.font()).pixelSize()
 
 
+def scroll_content(widget: QWidget) -> QWidget | None:
+    """Return the content widget of the innermost scroll area that contains ``widget``, or None."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QScrollArea) and parent.widget() is not None and parent.widget().isAncestorOf(widget):
+            return parent.widget()
+        parent = parent.parentWidget()
+    return None
+
+
 def clipped_widgets(window) -> list[str]:
-    """Return each visible label or button that is smaller than its content, or reaches outside the window."""
+    """Return each visible label or button that is smaller than its content or lies outside its bounds.
+
+    The bounds are the window, or for a widget in a scroll area, the area's content: a
+    customer can scroll it into view.
+    """
     problems = []
-    bounds = window.rect()
     for widget in [*window.findChildren(QLabel), *window.findChildren(QPushButton)]:
         if not widget.isVisible() or not widget.text():
             continue
@@ -326,10 +353,11 @@ def clipped_widgets(window) -> list[str]:
             hint = widget.minimumSizeHint() if isinstance(widget, QLabel) else widget.sizeHint()
             if hint.width() > size.width() or hint.height() > size.height():
                 problems.append(f"{name}: {size.width()}x{size.height()}, needs {hint.width()}x{hint.height()}")
-        top_left = widget.mapTo(window, widget.rect().topLeft())
-        bottom_right = widget.mapTo(window, widget.rect().bottomRight())
-        if not (bounds.contains(top_left) and bounds.contains(bottom_right)):
-            problems.append(f"{name}: outside the window")
+        container = scroll_content(widget) or window
+        top_left = widget.mapTo(container, widget.rect().topLeft())
+        bottom_right = widget.mapTo(container, widget.rect().bottomRight())
+        if not (container.rect().contains(top_left) and container.rect().contains(bottom_right)):
+            problems.append(f"{name}: outside {'its scroll area' if container is not window else 'the window'}")
     return problems
 
 
@@ -343,42 +371,222 @@ def test_font_scale_enlarges_main_labels(qtbot, scaled_kiosk):
     assert welcome.start_button.height() >= 108  # 72 px times 1.5
 
 
-def assert_fits(qtbot, window) -> None:
-    """Assert that the window keeps the display's size, could not be made smaller than it, and clips nothing."""
+def sideways_scroll_areas(window) -> list[str]:
+    """Return each visible scroll area whose content is wider than its view, which a kiosk never scrolls sideways."""
+    problems = []
+    for area in window.findChildren(QScrollArea):
+        content = area.widget()
+        if area.isVisible() and content is not None and content.width() > area.viewport().width():
+            screen = type(area.parentWidget()).__name__ if area.parentWidget() else "-"
+            problems.append(f"a scroll area in {screen}: content {content.width()} px wide, view {area.viewport().width()} px")
+    return problems
+
+
+def assert_fits(qtbot, window, where: str = "", sideways_known: bool = False) -> None:
+    """Assert that the window keeps the display's size, could not be made smaller than it, and clips nothing.
+
+    ``sideways_known`` marks a screen known to scroll sideways, and then asserts that it
+    still does, so that the exception is dropped once the screen is fixed.
+    """
     qtbot.wait(50)  # let the layout settle
-    assert (window.width(), window.height()) == KIOSK_SIZE
+    where = f"{where}: " if where else ""
+    assert (window.width(), window.height()) == KIOSK_SIZE, f"{where}the window is {window.width()}x{window.height()}"
     needed = window.minimumSizeHint()
-    assert needed.width() <= KIOSK_SIZE[0], f"the window needs {needed.width()} px of width"
-    assert needed.height() <= KIOSK_SIZE[1], f"the window needs {needed.height()} px of height"
-    assert not clipped_widgets(window), "\n".join(clipped_widgets(window))
+    assert needed.width() <= KIOSK_SIZE[0], f"{where}the window needs {needed.width()} px of width"
+    assert needed.height() <= KIOSK_SIZE[1], f"{where}the window needs {needed.height()} px of height"
+    problems = clipped_widgets(window)
+    assert not problems, where + "\n".join(problems)
+    sideways = sideways_scroll_areas(window)
+    if sideways_known:
+        assert sideways, f"{where}the screen no longer scrolls sideways; drop its exception"
+    else:
+        assert not sideways, where + "\n".join(sideways)
 
 
-# NOTE: at font scale 2.0 the header (app title, cancel and language buttons 112 px high,
-# and the step indicator) is 249 px high, and the consent and document screens need 6 px
-# more than an 800 px display gives. The step indicator fits in width; the kiosk supports
-# up to 1.5 on a 1280 x 800 display.
-TOO_TALL = pytest.mark.xfail(strict=True, reason="at font scale 2.0 the window needs 806 px of an 800 px display")
+def body_overflow(screen) -> int:
+    """Return how many pixels of the screen's body lie below its visible part."""
+    return screen.body_scroll.verticalScrollBar().maximum()
 
 
-@pytest.mark.parametrize("font_scale", [1.0, 1.5, pytest.param(2.0, marks=TOO_TALL)])
-def test_scaled_screens_not_clipped(qtbot, scaled_kiosk, font_scale):
-    window = scaled_kiosk(f"font_scale = {font_scale}")
-    assert_fits(qtbot, window)
+def assert_whole_screen_shown(qtbot, window, where: str, sideways_known: bool = False) -> None:
+    """Assert that the screen fits and its body needs no scrolling: everything on it is in view."""
+    assert_fits(qtbot, window, where, sideways_known)
+    overflow = body_overflow(window.current_screen)
+    assert overflow == 0, f"{where}: the body needs {overflow} px more than the display gives"
+    assert not window.current_screen.more_below.isVisible(), where
 
-    walk_to_document(qtbot, window)
+
+def assert_every_row_reachable(qtbot, window, screen, where: str) -> None:
+    """Assert that the checklist fits, shows the cue while rows lie below, and brings each row fully into view."""
+    assert_fits(qtbot, window, where)
+    bar = screen.body_scroll.verticalScrollBar()
+    assert bar.value() == 0, where
+    assert screen.more_below.isVisible() == (bar.maximum() > 0), where
+    viewport = screen.body_scroll.viewport()
+    reasons = screen.checklist.findChildren(QLabel, "reason")
+    assert len(reasons) == len(screen.checklist.checks), where
+    content = screen.body_scroll.widget()
+    cue_height = screen.more_below.height()
+    for reason in reasons:
+        # The cue lies over the bottom of the view while it shows, so a row counts as in
+        # view only above it: the list is scrolled until the row's bottom clears the cue.
+        bottom = reason.mapTo(content, QPoint(0, reason.height())).y()
+        bar.setValue(max(bar.value(), bottom + cue_height - viewport.height()))
+        top = reason.mapTo(viewport, QPoint(0, 0)).y()
+        uncovered = viewport.height() - (screen.more_below.height() if screen.more_below.isVisible() else 0)
+        assert top >= 0, f"{where}: the top of {reason.text()!r} is above the view"
+        assert top + reason.height() <= uncovered, f"{where}: the bottom of {reason.text()!r} is below the view or under the cue"
+    assert bar.value() == bar.maximum(), f"{where}: the last row is not at the end of the list"
+    assert not screen.more_below.isVisible(), f"{where}: the cue still shows at the end of the list"
+    bar.setValue(0)
+
+
+def walk_checking_fit(qtbot, window, font_scale: float, where: str) -> QRectF:
+    """Walk a demo rental from welcome to done, asserting at each screen that it fits the display.
+
+    Returns where the signature pad lay in its canvas on the sign screen.
+    """
+    assert_whole_screen_shown(qtbot, window, f"{where} welcome")
+
+    click(qtbot, window.welcome.start_button)
+    wait_idle_on(qtbot, window, Stage.CONSENT)
+    assert_whole_screen_shown(qtbot, window, f"{where} consent")
+    consent = window.screens[Stage.CONSENT]
+    consent.id_box.setChecked(True)
+    consent.face_box.setChecked(True)
+    click(qtbot, consent.continue_button)
+
     wait_idle_on(qtbot, window, Stage.DOCUMENT)
     assert window.cancel_button.isVisible()
-    assert_fits(qtbot, window)
+    assert_whole_screen_shown(qtbot, window, f"{where} document")
+    click(qtbot, window.screens[Stage.DOCUMENT].read_button)
+
+    licence = window.screens[Stage.LICENCE]
+    wait_idle_on(qtbot, window, Stage.LICENCE)
+    qtbot.waitUntil(licence.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
+    assert_every_row_reachable(qtbot, window, licence, f"{where} licence")
+    click(qtbot, licence.continue_button)
+
+    # NOTE: the face screen's body may scroll with large type (its preview keeps at least
+    # 320 x 240 px), so it is checked to fit and to show the cue, not to need no scrolling.
+    face = window.screens[Stage.FACE]
+    wait_idle_on(qtbot, window, Stage.FACE)
+    assert_fits(qtbot, window, f"{where} face")
+    assert face.more_below.isVisible() == (body_overflow(face) > 0)
+    click(qtbot, face.capture_button)
+    qtbot.waitUntil(lambda: face.captured and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+    assert_fits(qtbot, window, f"{where} face captured")
+    click(qtbot, face.continue_button)
+
+    verification = window.screens[Stage.VERIFICATION]
+    wait_idle_on(qtbot, window, Stage.VERIFICATION)
+    qtbot.waitUntil(verification.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
+    assert_every_row_reachable(qtbot, window, verification, f"{where} verification")
+    click(qtbot, verification.continue_button)
+
+    contract = window.screens[Stage.CONTRACT]
+    wait_idle_on(qtbot, window, Stage.CONTRACT)
+    qtbot.waitUntil(lambda: bool(contract.clause_boxes), timeout=STEP_TIMEOUT_MS)
+    # NOTE: from font scale 1.5 the contract's fields card is wider than its view (two
+    # columns of values such as the unbroken reservation number), so the contract scrolls
+    # sideways there. The contract screen has to lay its fields out in one column to fix it.
+    wide_contract = font_scale >= 1.5
+    assert_whole_screen_shown(qtbot, window, f"{where} contract", sideways_known=wide_contract)
+    read_to_end(qtbot, contract)
+    for clause_id in window.context.session.clauses_to_acknowledge:
+        tick(qtbot, contract, clause_id)
+    assert_whole_screen_shown(qtbot, window, f"{where} contract ticked", sideways_known=wide_contract)
+    click(qtbot, contract.confirm_button)
+
+    sign = window.screens[Stage.SIGN]
+    wait_idle_on(qtbot, window, Stage.SIGN)
+    assert_whole_screen_shown(qtbot, window, f"{where} sign")
+    pad = sign.canvas.pad_rect()
+    assert CANVAS_MIN_WIDTH <= pad.width() <= CANVAS_WIDTH, f"{where}: the pad is {pad}"
+    assert pad.height() >= CANVAS_MIN_HEIGHT, f"{where}: the pad is {pad}"
+    draw_signature(qtbot, sign.canvas)
+    xs = [point.x for stroke in sign.canvas.signature().strokes for point in stroke]
+    # draw_signature lays its strokes out from x = 40 to 910 pad units, whatever size the pad is shown at.
+    assert min(xs) == pytest.approx(40, abs=2), f"{where}: the strokes start at x = {min(xs)}"
+    assert max(xs) == pytest.approx(910, abs=2), f"{where}: the strokes end at x = {max(xs)}"
+    click(qtbot, sign.submit_button)
+
+    wait_idle_on(qtbot, window, Stage.DONE)
+    assert_whole_screen_shown(qtbot, window, f"{where} done")
+    return pad
 
 
-@pytest.mark.parametrize("font_scale", [1.25, 1.5])
-def test_scaled_english_not_clipped(qtbot, scaled_kiosk, font_scale):
+# NOTE: at font scale 2.0 in English two screens do not fit. The consent screen's
+# "I do not agree" button gets 656 of the 966 px its caption needs, because both buttons
+# share one row. The contract screen's body needs 32 px more than the display gives, and
+# its contract text shows through a view 124 px high.
+TOO_BIG_IN_ENGLISH = pytest.mark.xfail(
+    strict=True,
+    reason="at font scale 2.0 in English the consent buttons need 310 px more width and the contract body 32 px more height",
+)
+
+
+@pytest.mark.parametrize(
+    "font_scale, language",
+    [
+        (1.0, "zh"),
+        (1.5, "zh"),
+        (2.0, "zh"),
+        (1.0, "en"),
+        (1.5, "en"),
+        pytest.param(2.0, "en", marks=TOO_BIG_IN_ENGLISH),
+    ],
+)
+def test_every_screen_fits(qtbot, scaled_kiosk, font_scale, language):
     window = scaled_kiosk(f"font_scale = {font_scale}")
-    click(qtbot, window.language_button)
-    walk_to_document(qtbot, window)
-    wait_idle_on(qtbot, window, Stage.DOCUMENT)
-    assert window.context.language == "en"
-    assert_fits(qtbot, window)
+    if language == "en":
+        click(qtbot, window.language_button)
+    assert window.context.language == language
+    pad = walk_checking_fit(qtbot, window, font_scale, f"{font_scale} {language}")
+    if font_scale == 2.0:
+        # With the largest type the pad is shown smaller than its 960 x 320 units, and
+        # the signature drawn across it was still accepted and recorded in pad units.
+        assert pad.width() < CANVAS_WIDTH
+
+
+def test_small_canvas_records_pad_units(qtbot):
+    """A canvas shown at 600 x 300 draws the pad at 600 x 200 from y = 50, and records its strokes in pad units."""
+    canvas = SignatureCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(600, 300)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    assert canvas.pad_rect() == QRectF(0, 50, 600, 200)
+
+    # Widget pixels, 0.625 per pad unit: along the pad's middle, up to its top edge, down
+    # to its bottom edge, past its top (clamped to 0) and across to its right end.
+    path = [QPoint(0, 150), QPoint(150, 50), QPoint(300, 250), QPoint(450, 20), QPoint(599, 150)]
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=path[0])
+    for point in path[1:-1]:
+        qtbot.mouseMove(canvas, point)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=path[-1])
+
+    (stroke,) = canvas.signature().strokes
+    assert [(point.x, point.y) for point in stroke] == [(0.0, 160.0), (240.0, 0.0), (480.0, 320.0), (720.0, 0.0), (958.4, 160.0)]
+    signature = canvas.signature()
+    assert (signature.width, signature.height) == (CANVAS_WIDTH, CANVAS_HEIGHT)
+
+    # The ink is drawn where the finger went: the stroke's corner at (150, 50) is inked,
+    # and the strip above the pad stays clear of the pad's white.
+    image = canvas.grab().toImage()
+    ratio = image.devicePixelRatio()
+    assert image.pixelColor(round(150 * ratio), round(52 * ratio)).name() != "#ffffff"
+    assert image.pixelColor(round(300 * ratio), round(100 * ratio)).name() == "#ffffff"
+
+
+def test_canvas_position_of_inverts_recording(qtbot):
+    canvas = SignatureCanvas()
+    qtbot.addWidget(canvas)
+    canvas.resize(500, 300)
+    canvas.show()
+    assert canvas.pad_rect() == QRectF(0, 150 - 500 / 6, 500, 500 / 3)
+    assert canvas.position_of(0, 0) == canvas.pad_rect().topLeft()
+    assert canvas.position_of(CANVAS_WIDTH, CANVAS_HEIGHT) == canvas.pad_rect().bottomRight()
 
 
 def test_steps_shorten_when_the_row_is_too_wide(qtbot, scaled_kiosk):

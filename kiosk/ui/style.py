@@ -16,10 +16,21 @@ BODY_PX = 22
 SMALL_PX = 20  # the smallest text a customer reads, used by the step indicator
 STAFF_PX = 14  # the header's sync line, which only staff read
 TITLE_PX = 36
-BIG_MARK_PX = 120  # the check mark of a captured face
+BIG_NUMBER_PX = 44  # the contract number on the done screen
+# The contract number stops growing at 66 px (font scale 1.5), so that at 2.0 the done
+# screen fits an 800 px display without scrolling.
+BIG_NUMBER_MAX_PX = 66
+BIG_MARK_PX = 120  # the check mark of a captured face, not scaled because it is larger than any text
 SERVICE_PX = 40  # the "service needed" page
 BUTTON_TEXT_PX = 26
 BUTTON_MIN_HEIGHT = 72
+# Buttons stop growing taller at 108 px (font scale 1.5): that is already half as tall
+# again as the 72 px target, and at 2.0 a screen's title, body and buttons need the rest
+# of an 800 px display. Their text still sets their height when it needs more.
+BUTTON_MAX_MIN_HEIGHT = 108
+# The header's cancel and language buttons stop growing taller at 88 px, so the header
+# takes less of the screen with large type. They stay above the 64 px touch target.
+HEADER_BUTTON_MAX_MIN_HEIGHT = 88
 BUTTON_MIN_WIDTH = 220
 # The header's cancel and language buttons stop widening at 330 px (font scale 1.5), so at
 # 2.0 they and the app title still fit a 1280 px display; their text still sets their width.
@@ -27,6 +38,10 @@ HEADER_BUTTON_MAX_MIN_WIDTH = 330
 CHECKBOX_INDICATOR_PX = 40
 INPUT_MIN_HEIGHT = 48  # line edits and combo boxes of the counter terminal
 SCROLLBAR_PX = 28
+# Scroll bars stop widening at 42 px (font scale 1.5). A scroll area's minimum height is
+# about 40 px plus twice the bar's width (measured offscreen with PySide6 6.12), and at 2.0
+# the contract screen needs that room for its text.
+SCROLLBAR_MAX_PX = 42
 FOCUS_BORDER_PX = 4  # border widths do not scale
 
 # Families tried in order: Noto Sans CJK SC and WenQuanYi are the Debian packages with
@@ -121,6 +136,15 @@ def scaled(pixels: int, font_scale: float) -> int:
     return round(pixels * font_scale)
 
 
+def spacing(pixels: int, font_scale: float) -> int:
+    """Return a margin or spacing of ``pixels`` at font scale 1.0 for ``font_scale``.
+
+    Above 1.0 it shrinks in proportion, to half at 2.0: large type already sets the
+    blocks of a screen apart, and an 800 px display needs the room for the text itself.
+    """
+    return round(pixels / max(font_scale, 1.0))
+
+
 def base_font(font_scale: float = 1.0) -> QFont:
     """Return the window font: a CJK family at the body size times ``font_scale``."""
     font = QFont()
@@ -140,21 +164,22 @@ def style_sheet(theme: Theme = STANDARD, font_scale: float = 1.0) -> str:
 QMainWindow, QWidget#page {{ background: {t.background}; color: {t.ink}; }}
 QLabel {{ font-size: {px(BODY_PX)}px; color: {t.ink}; }}
 QLabel#title {{ font-size: {px(TITLE_PX)}px; font-weight: bold; }}
-QLabel#subtitle {{ font-size: {px(BODY_PX + 4)}px; font-weight: bold; margin-top: {px(12)}px; }}
+QLabel#subtitle {{ font-size: {px(BODY_PX + 4)}px; font-weight: bold; margin-top: 12px; }}
 QLabel#muted {{ color: {t.muted}; }}
 QLabel#appTitle {{ font-size: {px(BODY_PX + 2)}px; font-weight: bold; color: {t.accent}; }}
 QLabel#busy {{ font-size: {px(BODY_PX + 2)}px; color: {t.accent}; font-weight: bold; }}
-QLabel#bigNumber {{ font-size: {px(TITLE_PX + 8)}px; font-weight: bold; color: {t.accent}; }}
+QLabel#bigNumber {{ font-size: {min(px(BIG_NUMBER_PX), BIG_NUMBER_MAX_PX)}px; font-weight: bold; color: {t.accent}; }}
 QLabel#notice[kind="error"] {{ color: {t.fail_colour}; font-weight: bold; }}
-QLabel#notice[kind="success"] {{ color: {t.pass_colour}; font-weight: bold; }}
+QLabel#notice[kind="success"], QLabel#summary {{ color: {t.pass_colour}; font-weight: bold; }}
 QLabel#notice[kind="info"] {{ color: {t.ink}; font-weight: bold; }}
 QLabel#mark {{ font-size: {px(TITLE_PX)}px; font-weight: bold; }}
-QLabel#bigMark {{ font-size: {px(BIG_MARK_PX)}px; font-weight: bold; }}
+QLabel#bigMark {{ font-size: {BIG_MARK_PX}px; font-weight: bold; }}
+QLabel#moreBelow {{ color: {t.accent}; background: {t.surface}; border-top: 2px solid {t.accent}; padding: 4px; font-weight: bold; }}
 QLabel[outcome="pass"] {{ color: {t.pass_colour}; }}
 QLabel[outcome="fail"] {{ color: {t.fail_colour}; }}
 QLabel[outcome="review"], QLabel[outcome="retry"] {{ color: {t.review_colour}; }}
 QLabel#outcome, QLabel#checkName {{ font-weight: bold; }}
-QLabel#step {{ font-size: {px(SMALL_PX)}px; padding: {px(6)}px {px(10)}px; border-radius: 6px; color: {t.muted}; }}
+QLabel#step {{ font-size: {px(SMALL_PX)}px; padding: 6px {px(10)}px; border-radius: 6px; color: {t.muted}; }}
 QLabel#step[state="done"] {{ color: {t.pass_colour}; }}
 QLabel#step[state="current"] {{ color: {t.accent_ink}; background: {t.accent}; font-weight: bold; }}
 QLabel#syncStatus {{ font-size: {px(STAFF_PX)}px; color: {t.muted}; }}
@@ -162,10 +187,13 @@ QLabel#serviceNeeded {{ font-size: {px(SERVICE_PX)}px; padding: {px(64)}px; }}
 QFrame#header {{ background: {t.surface}; border-bottom: 1px solid {t.border}; }}
 QFrame#card {{ background: {t.surface}; border: 1px solid {t.border}; border-radius: 10px; }}
 QPushButton {{
-    font-size: {px(BUTTON_TEXT_PX)}px; min-height: {px(BUTTON_MIN_HEIGHT)}px; min-width: {px(BUTTON_MIN_WIDTH)}px;
+    font-size: {px(BUTTON_TEXT_PX)}px; min-height: {min(px(BUTTON_MIN_HEIGHT), BUTTON_MAX_MIN_HEIGHT)}px; min-width: {px(BUTTON_MIN_WIDTH)}px;
     padding: 0 {px(28)}px; border-radius: 10px; border: 2px solid {t.accent}; background: {t.surface}; color: {t.accent};
 }}
-QFrame#header QPushButton {{ min-width: {min(px(BUTTON_MIN_WIDTH), HEADER_BUTTON_MAX_MIN_WIDTH)}px; }}
+QFrame#header QPushButton {{
+    min-width: {min(px(BUTTON_MIN_WIDTH), HEADER_BUTTON_MAX_MIN_WIDTH)}px;
+    min-height: {min(px(BUTTON_MIN_HEIGHT), HEADER_BUTTON_MAX_MIN_HEIGHT)}px;
+}}
 QPushButton[primary="true"] {{ {_primary_button(t)} }}
 QPushButton:disabled {{ border: 2px dashed {t.disabled_ink}; color: {t.disabled_ink}; background: {t.disabled_background}; }}
 QCheckBox {{ font-size: {px(BODY_PX)}px; color: {t.ink}; spacing: {px(16)}px; padding: {px(10)}px 0; min-height: {px(BUTTON_MIN_HEIGHT - 8)}px; }}
@@ -180,7 +208,7 @@ QHeaderView::section {{ font-size: {px(BODY_PX)}px; background: {t.surface}; col
 QTabBar::tab {{ font-size: {px(BODY_PX)}px; padding: {px(8)}px {px(20)}px; background: {t.surface}; color: {t.ink}; border: 1px solid {t.border}; }}
 QTabBar::tab:selected {{ background: {t.accent}; color: {t.accent_ink}; font-weight: bold; }}
 QScrollArea {{ border: none; background: transparent; }}
-QScrollBar:vertical {{ width: {px(SCROLLBAR_PX)}px; }}
+QScrollBar:vertical {{ width: {min(px(SCROLLBAR_PX), SCROLLBAR_MAX_PX)}px; }}
 {focus_rules(t)}
 """
 

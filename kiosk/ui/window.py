@@ -47,7 +47,7 @@ from kiosk.ui.screens.licence import LicenceScreen
 from kiosk.ui.screens.sign import SignScreen
 from kiosk.ui.screens.verification import VerificationScreen
 from kiosk.ui.screens.welcome import WelcomeScreen
-from kiosk.ui.style import apply_appearance
+from kiosk.ui.style import apply_appearance, spacing
 from kiosk.ui.widgets.idle_warning import IdleWarning
 from kiosk.ui.widgets.step_indicator import StepIndicator
 from kiosk.ui.widgets.sync_status import SyncStatusLabel
@@ -151,8 +151,12 @@ class KioskWindow(QMainWindow):
     def _build_header(self) -> None:
         self.header = QFrame(self)
         self.header.setObjectName("header")
+        # The header keeps the height its buttons and steps need, and the screen below gives way.
+        self.header.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        font_scale = self.context.runtime.config.kiosk_font_scale
         outer = QVBoxLayout(self.header)
-        outer.setContentsMargins(32, 12, 32, 12)
+        outer.setContentsMargins(spacing(32, font_scale), spacing(12, font_scale), spacing(32, font_scale), spacing(12, font_scale))
+        outer.setSpacing(spacing(6, font_scale))
         top = QHBoxLayout()
         self.app_title = QLabel(self.header)
         self.app_title.setObjectName("appTitle")

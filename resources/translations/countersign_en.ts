@@ -921,5 +921,9 @@
             <source>The contract PDF cannot be shown; the file may be damaged. Please contact branch IT.</source>
             <translation>The contract PDF cannot be shown; the file may be damaged. Please contact branch IT.</translation>
         </message>
+        <message id="screen.more_below">
+            <source>↓ There is more below. Scroll down to see it.</source>
+            <translation>↓ There is more below. Scroll down to see it.</translation>
+        </message>
     </context>
 </TS>

@@ -922,5 +922,9 @@
             <source>The contract PDF cannot be shown; the file may be damaged. Please contact branch IT.</source>
             <translation>合同 PDF 无法显示，文件可能已损坏。请联系门店 IT。</translation>
         </message>
+        <message id="screen.more_below">
+            <source>↓ There is more below. Scroll down to see it.</source>
+            <translation>↓ 下方还有内容，请向下滑动查看。</translation>
+        </message>
     </context>
 </TS>

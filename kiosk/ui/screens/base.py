@@ -9,11 +9,40 @@ from kiosk.session import RentalSession, StageRecord
 from kiosk.ui.context import KioskContext
 from kiosk.ui.errors import customer_message
 from kiosk.ui.operations import Operation
-from kiosk.ui.qt import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget, Signal
-from kiosk.ui.style import set_style_property
+from kiosk.ui.qt import (
+    QEvent,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QObject,
+    QPushButton,
+    QScrollArea,
+    QScroller,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from kiosk.ui.style import set_style_property, spacing
 from kiosk.ui.translation import TextBindings, TextSource
 
 log = logging.getLogger(__name__)
+
+
+class _BodyContent(QWidget):
+    """The scrolled part of a screen, whose height for a width is the least its layout can take.
+
+    For a layout with word-wrapped labels, a scroll area sizes its content by
+    ``heightForWidth``, which QWidget computes from preferred sizes. A camera preview or
+    signature canvas would then count at its preferred size and scroll a body that fits.
+    The minimum lets them shrink first, so the body scrolls only when that is not enough.
+    """
+
+    def heightForWidth(self, width: int) -> int:
+        layout = self.layout()
+        if layout is None:
+            return super().heightForWidth(width)
+        return layout.totalMinimumHeightForWidth(width)
 
 
 class Screen(QWidget):
@@ -28,6 +57,12 @@ class Screen(QWidget):
     :meth:`add_button`, bind every text with ``self.texts.bind`` and override
     :meth:`enter` (the screen is shown for the current session) and :meth:`clear`
     (forget everything shown about a customer).
+
+    The body lies in a scroll area (``body_scroll``) that scrolls by touch. It gives the
+    body all the room between the title and the buttons, and scrolls only when the body
+    needs more, as a long checklist does or any screen with large type. The title and
+    the buttons always stay in view. While part of the body lies below the visible part,
+    the label ``more_below`` is shown along the bottom of the visible part.
     """
 
     advance_requested = Signal()
@@ -40,9 +75,10 @@ class Screen(QWidget):
         self.texts = TextBindings()
         self._notice_message: Message | None = None
 
+        font_scale = context.runtime.config.kiosk_font_scale
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(56, 36, 56, 36)
-        layout.setSpacing(20)
+        layout.setContentsMargins(spacing(56, font_scale), spacing(36, font_scale), spacing(56, font_scale), spacing(36, font_scale))
+        layout.setSpacing(spacing(20, font_scale))
 
         self.title = QLabel(self)
         self.title.setObjectName("title")
@@ -50,9 +86,33 @@ class Screen(QWidget):
         self.texts.bind(self.title.setText, title)
         layout.addWidget(self.title)
 
-        self.body = QVBoxLayout()
-        self.body.setSpacing(18)
-        layout.addLayout(self.body, 1)
+        content = _BodyContent()
+        content.setObjectName("page")
+        self.body = QVBoxLayout(content)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.body.setSpacing(spacing(18, font_scale))
+        self.body_scroll = QScrollArea(self)
+        self.body_scroll.setObjectName("bodyScroll")
+        self.body_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.body_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.body_scroll.setWidgetResizable(True)
+        self.body_scroll.setWidget(content)
+        QScroller.grabGesture(self.body_scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
+        layout.addWidget(self.body_scroll, 1)
+
+        # The cue lies over the bottom of the visible part rather than below it, so showing
+        # it takes no room from the body. It hides at the end, so it never covers the last line.
+        viewport = self.body_scroll.viewport()
+        self.more_below = QLabel(viewport)
+        self.more_below.setObjectName("moreBelow")
+        self.more_below.setWordWrap(True)
+        self.more_below.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.texts.bind(self.more_below.setText, "screen.more_below")
+        self.more_below.hide()
+        viewport.installEventFilter(self)
+        bar = self.body_scroll.verticalScrollBar()
+        bar.rangeChanged.connect(lambda _minimum, _maximum: self._update_more_below())
+        bar.valueChanged.connect(lambda _value: self._update_more_below())
 
         self.notice = QLabel(self)
         self.notice.setObjectName("notice")
@@ -61,7 +121,7 @@ class Screen(QWidget):
         layout.addWidget(self.notice)
 
         self.buttons = QHBoxLayout()
-        self.buttons.setSpacing(24)
+        self.buttons.setSpacing(spacing(24, font_scale))
         self.buttons.addStretch(1)
         layout.addLayout(self.buttons)
 
@@ -85,6 +145,23 @@ class Screen(QWidget):
         self.texts.bind(label.setText, source)
         self.body.addWidget(label)
         return label
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.body_scroll.viewport() and event.type() == QEvent.Type.Resize:
+            self._update_more_below()
+        return super().eventFilter(watched, event)
+
+    def _update_more_below(self) -> None:
+        """Show the cue along the bottom of the visible body while some of the body lies below it."""
+        bar = self.body_scroll.verticalScrollBar()
+        if bar.value() >= bar.maximum():
+            self.more_below.hide()
+            return
+        viewport = self.body_scroll.viewport()
+        height = self.more_below.heightForWidth(viewport.width())
+        self.more_below.setGeometry(0, viewport.height() - height, viewport.width(), height)
+        self.more_below.show()
+        self.more_below.raise_()
 
     # Life cycle ----------------------------------------------------------------
 

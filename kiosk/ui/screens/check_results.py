@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from kiosk.checks import Outcome
+from kiosk.messages import Message
 from kiosk.session import RentalSession, StageRecord
 from kiosk.ui.context import KioskContext
 from kiosk.ui.operations import Operation
@@ -11,7 +12,7 @@ from kiosk.ui.widgets.checklist import Checklist
 
 
 class CheckResultScreen(Screen):
-    """Runs ``step`` on entry, and after a ``pass`` shows every check so far and a continue button.
+    """Runs ``step`` on entry, and after a ``pass`` shows its reason, every check so far and a continue button.
 
     Any other outcome moves on at once, because the exit screen shows the reason and the
     checks. If the operation fails or returns ``retry``, a retry button runs the step again.
@@ -26,6 +27,10 @@ class CheckResultScreen(Screen):
     ) -> None:
         super().__init__(context, title_key)
         self._step = step
+        # The outcome is shown above the list in the scrolled body, not in the notice line
+        # under it, so that with large type the list keeps the room the notice would take.
+        self._summary: Message | None = None
+        self.summary = self.add_label(self._summary_text, name="summary")
         self.checklist = Checklist(self)
         self.body.addWidget(self.checklist)
         self.body.addStretch(1)
@@ -46,7 +51,12 @@ class CheckResultScreen(Screen):
         super().retranslate()
         self.checklist.retranslate(self.language)
 
+    def _summary_text(self) -> Message:
+        return self._summary or Message("", "")
+
     def _reset(self) -> None:
+        self._summary = None
+        self.summary.hide()
         self.checklist.clear()
         self.retry_button.hide()
         self.continue_button.hide()
@@ -61,7 +71,9 @@ class CheckResultScreen(Screen):
     def _on_record(self, record: StageRecord) -> None:
         if record.outcome is Outcome.PASS:
             self.checklist.set_checks(self.session.checks, self.language)
-            self.show_notice(record.reason, "success")
+            self._summary = record.reason
+            self.summary.setText(record.reason.text(self.language))
+            self.summary.show()
             self.continue_button.show()
             return
         if record.outcome is Outcome.RETRY:

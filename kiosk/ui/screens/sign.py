@@ -5,7 +5,7 @@ from kiosk.messages import Message
 from kiosk.session import StageRecord
 from kiosk.ui import session_ops, strings
 from kiosk.ui.context import KioskContext
-from kiosk.ui.qt import QHBoxLayout
+from kiosk.ui.qt import QScroller, Qt
 from kiosk.ui.screens.base import Screen
 from kiosk.ui.widgets.signature_canvas import SignatureCanvas
 
@@ -22,14 +22,15 @@ class SignScreen(Screen):
         self.add_label(self._contract_line, name="subtitle")
         self.add_label("sign.body")
 
-        row = QHBoxLayout()
-        row.addStretch(1)
+        # The canvas takes the room the text leaves, up to the whole pad. With large type it
+        # is shown smaller, and the signature is still recorded in pad units.
         self.canvas = SignatureCanvas(self)
         self.canvas.changed.connect(self._on_canvas_changed)
-        row.addWidget(self.canvas)
-        row.addStretch(1)
-        self.body.addLayout(row)
-        self.body.addStretch(1)
+        self.body.addWidget(self.canvas, 1, Qt.AlignmentFlag.AlignHCenter)
+        # Room left once the canvas is the whole pad goes below it, not between the lines of text.
+        self.body.addStretch(0)
+        # A stroke on the canvas must never scroll the page under the pen.
+        QScroller.ungrabGesture(self.body_scroll.viewport())
 
         self.clear_button = self.add_button("sign.clear", self._clear_canvas, name="clearButton")
         self.submit_button = self.add_button("sign.submit", self._submit, primary=True, name="submitButton")
