@@ -22,8 +22,8 @@ from kiosk.ui.window import KioskWindow
 
 log = logging.getLogger(__name__)
 
-# The window size of the pictures: a 1280-pixel-wide kiosk screen, shown a little shorter.
-SCREENSHOT_SIZE = (1280, 960)
+# The window size of the pictures: the 1280 x 800 kiosk display the layout is made for.
+SCREENSHOT_SIZE = (1280, 800)
 
 # The screens in the order the rental reaches them; the number prefixes the file name.
 SCREEN_NAMES = (

@@ -167,7 +167,7 @@ QLabel#title {{ font-size: {px(TITLE_PX)}px; font-weight: bold; }}
 QLabel#subtitle {{ font-size: {px(BODY_PX + 4)}px; font-weight: bold; margin-top: 12px; }}
 QLabel#muted {{ color: {t.muted}; }}
 QLabel#appTitle {{ font-size: {px(BODY_PX + 2)}px; font-weight: bold; color: {t.accent}; }}
-QLabel#busy {{ font-size: {px(BODY_PX + 2)}px; color: {t.accent}; font-weight: bold; }}
+QLabel#busy {{ font-size: {px(BODY_PX + 2)}px; color: {t.accent}; background: {t.surface}; border-top: 2px solid {t.accent}; padding: 8px; font-weight: bold; }}
 QLabel#bigNumber {{ font-size: {min(px(BIG_NUMBER_PX), BIG_NUMBER_MAX_PX)}px; font-weight: bold; color: {t.accent}; }}
 QLabel#notice[kind="error"] {{ color: {t.fail_colour}; font-weight: bold; }}
 QLabel#notice[kind="success"], QLabel#summary {{ color: {t.pass_colour}; font-weight: bold; }}

@@ -29,6 +29,7 @@ from kiosk.ui.qt import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QResizeEvent,
     QSizePolicy,
     QStackedWidget,
     Qt,
@@ -106,20 +107,22 @@ class KioskWindow(QMainWindow):
             screen.advance_requested.connect(self.show_session_stage)
             screen.restart_requested.connect(self.restart)
 
-        self.busy_label = QLabel(self)
-        self.busy_label.setObjectName("busy")
-        self.busy_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.busy_label.setMinimumHeight(48)
-
         central = QWidget(self)
         central.setObjectName("page")
         layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 12)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.header)
         layout.addWidget(self.stack, 1)
-        layout.addWidget(self.busy_label)
         self.setCentralWidget(central)
+
+        # The busy line lies over the bottom of the page's body while an operation runs,
+        # when the page takes no input, so it takes no room from the page at other times.
+        self.busy_label = QLabel(central)
+        self.busy_label.setObjectName("busy")
+        self.busy_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.busy_label.setWordWrap(True)
+        self.busy_label.hide()
 
         idle_seconds = float(runtime.config.kiosk_idle_seconds)
         self.idle = IdleWatch(idle_seconds, min(WARNING_SECONDS, idle_seconds / 2), self)
@@ -358,7 +361,29 @@ class KioskWindow(QMainWindow):
             self.idle.restart()
 
     def _update_busy_text(self) -> None:
-        self.busy_label.setText(strings.text(self._busy_key, self.context.language) if self._busy_key else "")
+        text = strings.text(self._busy_key, self.context.language) if self._busy_key else ""
+        self.busy_label.setText(text)
+        if text and self.stack.isVisible():
+            self._place_busy_label()
+            self.busy_label.show()
+            self.busy_label.raise_()
+        else:
+            self.busy_label.hide()
+
+    def _place_busy_label(self) -> None:
+        """Put the busy line along the bottom of the current page's body, or of the page if it has none."""
+        central = self.centralWidget()
+        page = self.stack.currentWidget()
+        body = getattr(page, "body_scroll", None)
+        area = body.viewport() if body is not None and body.isVisible() else self.stack
+        top_left = area.mapTo(central, area.rect().topLeft())
+        height = self.busy_label.heightForWidth(area.width())
+        self.busy_label.setGeometry(top_left.x(), top_left.y() + area.height() - height, area.width(), height)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.busy_label.isVisible():
+            self._place_busy_label()
 
     def retranslate(self, _language: str | None = None) -> None:
         """Set every text of the window and of every screen again in the current language."""

@@ -120,8 +120,8 @@
             <translation>Continue</translation>
         </message>
         <message id="consent.decline">
-            <source>I do not agree, go to the counter</source>
-            <translation>I do not agree, go to the counter</translation>
+            <source>Decline, see a clerk</source>
+            <translation>Decline, see a clerk</translation>
         </message>
         <message id="document.title">
             <source>Place your ID card on the reader</source>
@@ -184,8 +184,8 @@
             <translation>Please read the contract and tick each clause that needs your confirmation.</translation>
         </message>
         <message id="contract.scroll_hint">
-            <source>Scroll down through the whole contract. You can confirm once you reach the end.</source>
-            <translation>Scroll down through the whole contract. You can confirm once you reach the end.</translation>
+            <source>Scroll to the end to confirm.</source>
+            <translation>Scroll to the end to confirm.</translation>
         </message>
         <message id="contract.fields">
             <source>Contract details</source>

@@ -121,7 +121,7 @@
             <translation>继续</translation>
         </message>
         <message id="consent.decline">
-            <source>I do not agree, go to the counter</source>
+            <source>Decline, see a clerk</source>
             <translation>不同意，到柜台办理</translation>
         </message>
         <message id="document.title">
@@ -185,7 +185,7 @@
             <translation>请仔细阅读合同，并逐条勾选需要您确认的条款。</translation>
         </message>
         <message id="contract.scroll_hint">
-            <source>Scroll down through the whole contract. You can confirm once you reach the end.</source>
+            <source>Scroll to the end to confirm.</source>
             <translation>请向下滑动，读完整份合同后方可确认。</translation>
         </message>
         <message id="contract.fields">

@@ -21,7 +21,9 @@ from kiosk.ui.qt import (
     QEvent,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
+    QMouseEvent,
     QObject,
     QScrollArea,
     QScroller,
@@ -92,13 +94,24 @@ class ContractScreen(Screen):
     def __init__(self, context: KioskContext) -> None:
         super().__init__(context, self._title)
         self.add_label("contract.hint")
-        self.scroll_hint = self.add_label("contract.scroll_hint", name="scrollHint")
 
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         QScroller.grabGesture(self.scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.scroll.verticalScrollBar().valueChanged.connect(self._note_visible_part)
         self.body.addWidget(self.scroll, 1)
+
+        # The request to read to the end sits in a margin along the bottom of the contract's
+        # view. Once all of the contract has been in view, the view takes the margin back.
+        self.scroll_hint = QLabel(self.scroll)
+        self.scroll_hint.setObjectName("moreBelow")
+        self.scroll_hint.setWordWrap(True)
+        self.scroll_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.texts.bind(self.scroll_hint.setText, "contract.scroll_hint")
+        self.scroll.installEventFilter(self)
+        # Two columns of fields fit the display only with the default type.
+        self._field_columns = 2 if context.runtime.config.kiosk_font_scale < 1.2 else 1
 
         self.confirm_button = self.add_button("contract.confirm", self._confirm, primary=True, name="confirmButton")
         self.clause_boxes: dict[str, QCheckBox] = {}
@@ -131,6 +144,7 @@ class ContractScreen(Screen):
     def retranslate(self) -> None:
         super().retranslate()
         self._content_texts.apply(self.language)
+        self._place_scroll_hint()
 
     def _on_prepared(self, record: StageRecord) -> None:
         if record.outcome is Outcome.PASS and self.session.draft is not None:
@@ -157,7 +171,20 @@ class ContractScreen(Screen):
                 self._note_visible_part()
             elif event.type() == QEvent.Type.LayoutRequest:
                 QTimer.singleShot(0, self._note_visible_part)
+        elif watched is self.scroll and event.type() == QEvent.Type.Resize:
+            self._place_scroll_hint()
         return super().eventFilter(watched, event)
+
+    def _place_scroll_hint(self) -> None:
+        """Lay the request to read on along the bottom of the contract's view, or give its margin back once hidden."""
+        if self.scroll_hint.isHidden():
+            self.scroll.setViewportMargins(0, 0, 0, 0)
+            return
+        frame = self.scroll.frameWidth()
+        width = self.scroll.width() - 2 * frame
+        height = self.scroll_hint.heightForWidth(width)
+        self.scroll.setViewportMargins(0, 0, 0, height)
+        self.scroll_hint.setGeometry(frame, self.scroll.height() - frame - height, width, height)
 
     def _note_visible_part(self, _value: int = 0) -> None:
         """Add the part of the contract now in view to the coverage; enable confirm once all was in view."""
@@ -182,6 +209,7 @@ class ContractScreen(Screen):
         if self._coverage.covers(content.height()):
             self.read_to_end = True
             self.scroll_hint.hide()
+            self._place_scroll_hint()
             self.confirm_button.setEnabled(True)
 
     def _note_tick(self, clause_id: str, checked: bool) -> None:
@@ -208,6 +236,7 @@ class ContractScreen(Screen):
         self._content.installEventFilter(self)
         self.scroll.setWidget(self._content)
         self.scroll_hint.show()
+        self._place_scroll_hint()
         self.confirm_button.setEnabled(False)
 
     def _show_draft(self, draft: ContractDraft) -> None:
@@ -244,9 +273,10 @@ class ContractScreen(Screen):
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
         for index, spec in enumerate(fields):
-            row, column = divmod(index, 2)
+            row, column = divmod(index, self._field_columns)
             label = QLabel(card)
             label.setObjectName("muted")
+            label.setWordWrap(True)
             self._content_texts.bind(label.setText, spec.label)
             value = QLabel(self._display_value(draft, spec), card)
             value.setObjectName(f"field-{spec.name}")
@@ -287,12 +317,36 @@ class ContractScreen(Screen):
         layout.addWidget(text)
 
         if clause.must_acknowledge:
+            # A check box's own text never wraps, and with large type a clause's title makes
+            # it wider than the display, so the box has a word-wrapped label beside it that
+            # ticks it too.
+            row = QHBoxLayout()
             box = QCheckBox(card)
             box.setObjectName(f"ack-{clause.clause_id}")
+            caption = _TickingLabel(box, card)
+            caption.setObjectName("ackText")
             template = strings.message("contract.acknowledge")
             box_text = Message(template.zh.format(title=clause.title.zh), template.en.format(title=clause.title.en))
-            self._content_texts.bind(box.setText, box_text)
+            self._content_texts.bind(caption.setText, box_text)
+            self._content_texts.bind(box.setAccessibleName, box_text)
             box.toggled.connect(lambda checked, clause_id=clause.clause_id: self._note_tick(clause_id, checked))
-            layout.addWidget(box, 0, Qt.AlignmentFlag.AlignLeft)
+            row.addWidget(box, 0, Qt.AlignmentFlag.AlignVCenter)
+            row.addWidget(caption, 1)
+            layout.addLayout(row)
             self.clause_boxes[clause.clause_id] = box
         return card
+
+
+class _TickingLabel(QLabel):
+    """A word-wrapped label that toggles its check box when pressed, as the box's own text would."""
+
+    def __init__(self, box: QCheckBox, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._box = box
+        self.setWordWrap(True)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self._box.toggle()
+        event.accept()

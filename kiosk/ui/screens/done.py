@@ -26,9 +26,7 @@ class DoneScreen(Screen):
         super().enter()
         signed = self.session.signed
         self.contract_no = signed.contract_no if signed is not None else ""
-        record = self.session.last_record
-        if record is not None:
-            self.show_notice(record.reason, "success")
+        # The signing step's own sentence only repeats the number shown large, so no notice.
         self.retranslate()
 
     def clear(self) -> None:
