@@ -188,8 +188,9 @@ def test_keyboard_login_session_review(qtbot, open_counter, branch):
     wait_stage(qtbot, window, Stage.CONSENT)
 
     # The customer agrees to ID processing only: the ID box ticked with Space, the face box left alone.
+    # The focus starts on the ID box, never on the button that declines for the customer.
     consent = page.screens[Stage.CONSENT]
-    tab_to(qtbot, consent.id_box)
+    qtbot.waitUntil(lambda: focused() is consent.id_box, timeout=STEP_TIMEOUT_MS)
     press(qtbot, Qt.Key.Key_Space)
     assert consent.id_box.isChecked()
     assert not consent.face_box.isChecked()
@@ -219,6 +220,7 @@ def test_keyboard_login_session_review(qtbot, open_counter, branch):
     wait_idle(qtbot, window)
     assert window.context.actor is None
     assert window.pages.currentWidget() is login
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is login.account_edit, timeout=STEP_TIMEOUT_MS)
     window.shutdown()
 
     actions = audit_actions(branch)
@@ -226,6 +228,35 @@ def test_keyboard_login_session_review(qtbot, open_counter, branch):
     assert (CLERK[0], "login", CLERK[0]) in actions
     assert (CLERK[0], "list_review_queue", "review_queue") in actions
     assert verification_id.startswith("verification:")
+
+
+def test_keyboard_focus_follows_the_steps(qtbot, open_counter):
+    """After each step the focus is where the clerk goes on, so Enter alone walks to the face step."""
+    window = open_counter()
+    sign_in(qtbot, window)
+    page = window.session_page
+    qtbot.waitUntil(lambda: focused() is page.start_button, timeout=STEP_TIMEOUT_MS)
+    press(qtbot, Qt.Key.Key_Space)
+    wait_stage(qtbot, window, Stage.CONSENT)
+
+    consent = page.screens[Stage.CONSENT]
+    qtbot.waitUntil(lambda: focused() is consent.id_box, timeout=STEP_TIMEOUT_MS)
+    press(qtbot, Qt.Key.Key_Space)
+    tab_to(qtbot, consent.face_box)
+    press(qtbot, Qt.Key.Key_Space)
+    tab_to(qtbot, consent.continue_button)
+    press(qtbot, Qt.Key.Key_Return)
+    wait_stage(qtbot, window, Stage.DOCUMENT)
+
+    document = page.screens[Stage.DOCUMENT]
+    qtbot.waitUntil(lambda: focused() is document.read_button, timeout=STEP_TIMEOUT_MS)
+    press(qtbot, Qt.Key.Key_Return)
+    licence = page.screens[Stage.LICENCE]
+    qtbot.waitUntil(licence.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: focused() is licence.continue_button, timeout=STEP_TIMEOUT_MS)
+    press(qtbot, Qt.Key.Key_Return)
+    wait_stage(qtbot, window, Stage.FACE)
+    assert page.current_screen is page.screens[Stage.FACE]
 
 
 def test_login_wrong_pin_then_lockout(qtbot, open_counter):

@@ -135,7 +135,9 @@ class AssistedSessionPage(CounterPanel):
         self.stack.setCurrentWidget(self.idle)
         self.clerk.set_session(None)
         self._update_controls()
-        self.start_button.setFocus()
+        # After a sign-out the page is hidden and the sign-in page has the focus; keep it there.
+        if self.isVisible():
+            self.start_button.setFocus()
 
     # Stages ------------------------------------------------------------------------
 
@@ -162,11 +164,18 @@ class AssistedSessionPage(CounterPanel):
         self.clerk.licence_used()
         self.show_session_stage()
 
-    def _focus_screen(self, screen: Screen) -> None:
-        """Put the keyboard focus on the screen's first enabled button, so Enter or Space goes on."""
-        buttons = [button for button in screen.findChildren(QPushButton) if button.isVisibleTo(screen) and button.isEnabled()]
-        if buttons:
-            buttons[-1].setFocus()
+    def focus_current_screen(self) -> bool:
+        """Put the keyboard focus where the shown customer screen's step goes on; return whether there was such a place."""
+        screen = self.stack.currentWidget()
+        return isinstance(screen, Screen) and self._focus_screen(screen)
+
+    def _focus_screen(self, screen: Screen) -> bool:
+        """Put the keyboard focus on :meth:`Screen.focus_target`; return False when the screen names none."""
+        target = screen.focus_target()
+        if target is None:
+            return False
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        return True
 
     def refresh_clerk(self) -> None:
         """Show the session's checks again, as after a step that stayed on its screen."""

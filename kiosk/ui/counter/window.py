@@ -36,6 +36,7 @@ from kiosk.ui.qt import (
     QStackedWidget,
     Qt,
     QTabWidget,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -262,6 +263,36 @@ class CounterWindow(QMainWindow):
             self.session_page.refresh_clerk()
             self.session_page._update_controls()
         self._update_busy_text()
+        if not busy:
+            # The operation's own result changes the page after this signal, so the focus
+            # is checked again once that has run.
+            QTimer.singleShot(0, self._settle_focus)
+
+    def _settle_focus(self) -> None:
+        """Move the focus to where the work goes on after an operation changed the page.
+
+        On the session page that is the customer screen's next control, unless the clerk
+        was in the clerk panel (a typed licence, the override form): a refused override
+        leaves the clerk in the form. Elsewhere a focus that was lost goes to the page's
+        first control, such as the account field after a sign-out.
+        """
+        if self.runner.busy:
+            return
+        focus, self._focus_before = self._focus_before, None
+        in_clerk_panel = focus is not None and focus.isVisible() and self.session_page.clerk.isAncestorOf(focus)
+        on_session = (
+            self.pages.currentWidget() is self.tabs
+            and self.tabs.currentWidget() is self.session_page
+            and self.context.session is not None
+        )
+        if on_session and not in_clerk_panel and self.session_page.focus_current_screen():
+            return
+        current = QApplication.focusWidget()
+        if current is None or not current.isVisible() or not current.isEnabled():
+            page = self.pages.currentWidget()
+            if page is self.tabs:
+                page = self.tabs.currentWidget()
+            _focus_first_control(page)
 
     def _update_busy_text(self) -> None:
         self.busy_label.setText(strings.text(self._busy_key, self.context.language) if self._busy_key else "")
@@ -287,3 +318,13 @@ class CounterWindow(QMainWindow):
         self._update_busy_text()
         for page in (self.login, self.session_page, self.review_page, self.archive_page, self.device_page):
             page.retranslate()
+
+
+def _focus_first_control(page: QWidget) -> None:
+    """Give the focus to the first visible, enabled control of ``page`` that Tab reaches."""
+    widget = page.nextInFocusChain()
+    while widget is not page and widget is not None:
+        if page.isAncestorOf(widget) and widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            widget.setFocus(Qt.FocusReason.OtherFocusReason)
+            return
+        widget = widget.nextInFocusChain()

@@ -163,6 +163,20 @@ class Screen(QWidget):
         self.more_below.show()
         self.more_below.raise_()
 
+    def focus_target(self) -> QWidget | None:
+        """Return the control a keyboard user goes on with: the enabled primary button, or None.
+
+        A button that declines or cancels is never returned, so that pressing Enter twice
+        cannot decline for the customer. Screens whose step goes on through another
+        control first (a box to tick, a text to read) return that control instead.
+        """
+        primary = [
+            button
+            for button in self.findChildren(QPushButton)
+            if button.property("primary") == "true" and button.isVisibleTo(self) and button.isEnabled()
+        ]
+        return primary[-1] if primary else None
+
     # Life cycle ----------------------------------------------------------------
 
     @property

@@ -57,6 +57,10 @@ class ConsentScreen(Screen):
         layout.addWidget(card)
         return box
 
+    def focus_target(self) -> QWidget | None:
+        """Return the ID-processing box until it is ticked, then the continue button."""
+        return super().focus_target() or self.id_box
+
     def enter(self) -> None:
         super().enter()
         self._untick()

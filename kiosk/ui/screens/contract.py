@@ -141,6 +141,10 @@ class ContractScreen(Screen):
         super().clear()
         self._clear_content()
 
+    def focus_target(self) -> QWidget | None:
+        """Return the contract's view, where Page Down reads on, until the confirm button is enabled."""
+        return super().focus_target() or self.scroll
+
     def retranslate(self) -> None:
         super().retranslate()
         self._content_texts.apply(self.language)
