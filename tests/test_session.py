@@ -400,7 +400,7 @@ def test_permit_expiring_within_two_months_is_refused(start_runtime, branch_home
     record = session.check_licence()
     assert session.stage is Stage.REFUSED
     assert "residence permit for Hong Kong, Macao and Taiwan residents" in record.reason.en
-    assert "less than 2 month(s) after the return date" in record.reason.en
+    assert "less than 2 months after the return date" in record.reason.en
 
 
 def test_unknown_card_type_goes_to_clerk(start_runtime):

@@ -43,7 +43,7 @@ def test_default_margins_by_document_type(document_type, valid_to, outcome):
 
 def test_margin_failure_says_how_long_after_return():
     check = check_document_validity(replace(PERSON, valid_to=date(2027, 1, 1)), RETURN)
-    assert "less than 1 month(s) after the return date" in check.reason.en
+    assert "less than 1 month after the return date" in check.reason.en
     assert check.details["needed_until"] == "2027-01-08"
 
 

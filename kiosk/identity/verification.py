@@ -122,7 +122,8 @@ def check_document_validity(identity: Identity, return_at: datetime, margin_mont
     else:
         reason = Message(
             f"{label.zh}有效期至 {identity.valid_to:%Y-%m-%d}，还车后不足 {margin_months} 个月。请更换证件后再办理，或到柜台咨询。",
-            f"Your {label.en} expires on {identity.valid_to:%Y-%m-%d}, less than {margin_months} month(s) "
+            f"Your {label.en} expires on {identity.valid_to:%Y-%m-%d}, less than {margin_months} "
+            f"{'month' if margin_months == 1 else 'months'} "
             "after the return date. Please renew it first, or ask at the counter.",
         )
     return Check("document_validity", Outcome.FAIL, reason, details)

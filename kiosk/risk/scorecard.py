@@ -103,12 +103,12 @@ def score_history(history: RentalHistory, config: RiskConfig) -> Score:
         Factor(
             "completed_rentals",
             _stepped(history.completed_rentals, card["completed_rentals"]),
-            Message(f"已完成租车 {history.completed_rentals} 次", f"{history.completed_rentals} completed rental(s)"),
+            Message(f"已完成租车 {history.completed_rentals} 次", f"{history.completed_rentals} completed {'rental' if history.completed_rentals == 1 else 'rentals'}"),
         ),
         Factor(
             "tenure",
             _stepped(history.tenure_months, card["tenure_months"]),
-            Message(f"成为客户 {history.tenure_months} 个月", f"customer for {history.tenure_months} month(s)"),
+            Message(f"成为客户 {history.tenure_months} 个月", f"customer for {history.tenure_months} {'month' if history.tenure_months == 1 else 'months'}"),
         ),
         Factor(
             "late_returns",
