@@ -259,6 +259,17 @@ def test_keyboard_focus_follows_the_steps(qtbot, open_counter):
     assert page.current_screen is page.screens[Stage.FACE]
 
 
+def test_login_empty_account_focuses_account(qtbot, open_counter):
+    window = open_counter()
+    login = window.login
+    login.pin_edit.setFocus()
+    login.pin_edit.setText("246810")
+    press(qtbot, Qt.Key.Key_Return)
+    assert login.notice.isVisible()
+    assert login.notice.text() == strings.text("counter.login.missing", "zh")
+    assert focused() is login.account_edit
+
+
 def test_login_wrong_pin_then_lockout(qtbot, open_counter):
     window = open_counter()
     login = window.login

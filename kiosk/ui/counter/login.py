@@ -76,6 +76,7 @@ class LoginPage(CounterPanel):
         self.pin_edit.clear()
         if not account_id or not pin:
             self.show_notice(strings.message("counter.login.missing"), "error")
+            (self.pin_edit if account_id else self.account_edit).setFocus()
             return
         self.show_notice(None)
         operation = operations.sign_in(self.context, account_id, pin)
