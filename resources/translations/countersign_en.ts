@@ -542,8 +542,8 @@
             <translation>distance {distance}, threshold {threshold} (below the threshold is a match)</translation>
         </message>
         <message id="counter.figure.face_duplicate">
-            <source>closest distance {distance}, threshold {threshold}</source>
-            <translation>closest distance {distance}, threshold {threshold}</translation>
+            <source>{count} other identities within the threshold {threshold}, closest distance {distance}</source>
+            <translation>{count} other identities within the threshold {threshold}, closest distance {distance}</translation>
         </message>
         <message id="counter.clerk.licence">
             <source>Licence typed by the clerk</source>
@@ -920,6 +920,270 @@
         <message id="counter.archive.pdf_unreadable">
             <source>The contract PDF cannot be shown; the file may be damaged. Please contact branch IT.</source>
             <translation>The contract PDF cannot be shown; the file may be damaged. Please contact branch IT.</translation>
+        </message>
+        <message id="counter.figure.none">
+            <source>none</source>
+            <translation>none</translation>
+        </message>
+        <message id="counter.figure.yes">
+            <source>yes</source>
+            <translation>yes</translation>
+        </message>
+        <message id="counter.figure.no">
+            <source>no</source>
+            <translation>no</translation>
+        </message>
+        <message id="counter.figure.long_term">
+            <source>long-term</source>
+            <translation>long-term</translation>
+        </message>
+        <message id="counter.figure.document_number">
+            <source>{document_type}, number {number}</source>
+            <translation>{document_type}, number {number}</translation>
+        </message>
+        <message id="counter.figure.document_warnings">
+            <source>{count} note(s)</source>
+            <translation>{count} note(s)</translation>
+        </message>
+        <message id="counter.figure.document_validity">
+            <source>valid to {valid_to}; return {return_date}, must be valid until {needed_until} ({margin_months} month(s) after return)</source>
+            <translation>valid to {valid_to}; return {return_date}, must be valid until {needed_until} ({margin_months} month(s) after return)</translation>
+        </message>
+        <message id="counter.figure.customer_age">
+            <source>age {age}, minimum {minimum_age}</source>
+            <translation>age {age}, minimum {minimum_age}</translation>
+        </message>
+        <message id="counter.figure.licence_class">
+            <source>licence class {licence_class}, the vehicle needs {vehicle_class}</source>
+            <translation>licence class {licence_class}, the vehicle needs {vehicle_class}</translation>
+        </message>
+        <message id="counter.figure.licence_class_only">
+            <source>licence class {licence_class}</source>
+            <translation>licence class {licence_class}</translation>
+        </message>
+        <message id="counter.figure.licence_validity">
+            <source>valid {valid_from} to {valid_to}; return {return_date}</source>
+            <translation>valid {valid_from} to {valid_to}; return {return_date}</translation>
+        </message>
+        <message id="counter.figure.licence_probation">
+            <source>first issued {first_issue_date}; in probation: {in_probation}; branch policy: {policy}</source>
+            <translation>first issued {first_issue_date}; in probation: {in_probation}; branch policy: {policy}</translation>
+        </message>
+        <message id="counter.figure.policy.allow">
+            <source>rent with a note</source>
+            <translation>rent with a note</translation>
+        </message>
+        <message id="counter.figure.policy.review">
+            <source>staff confirm</source>
+            <translation>staff confirm</translation>
+        </message>
+        <message id="counter.figure.policy.refuse">
+            <source>do not rent</source>
+            <translation>do not rent</translation>
+        </message>
+        <message id="counter.figure.face_duplicate_none">
+            <source>{templates} face templates compared, none within the threshold {threshold}</source>
+            <translation>{templates} face templates compared, none within the threshold {threshold}</translation>
+        </message>
+        <message id="counter.figure.liveness_attempt">
+            <source>attempt {attempt} of {max_attempts}</source>
+            <translation>attempt {attempt} of {max_attempts}</translation>
+        </message>
+        <message id="counter.figure.liveness_challenge">
+            <source>challenge: {challenge}</source>
+            <translation>challenge: {challenge}</translation>
+        </message>
+        <message id="counter.figure.liveness_not_judged">
+            <source>frames could not be judged</source>
+            <translation>frames could not be judged</translation>
+        </message>
+        <message id="counter.figure.challenge.blink">
+            <source>blink</source>
+            <translation>blink</translation>
+        </message>
+        <message id="counter.figure.challenge.turn_left">
+            <source>turn left</source>
+            <translation>turn left</translation>
+        </message>
+        <message id="counter.figure.challenge.turn_right">
+            <source>turn right</source>
+            <translation>turn right</translation>
+        </message>
+        <message id="counter.figure.cue.liveness_challenge">
+            <source>challenge done</source>
+            <translation>challenge done</translation>
+        </message>
+        <message id="counter.figure.cue.liveness_blink">
+            <source>blink</source>
+            <translation>blink</translation>
+        </message>
+        <message id="counter.figure.cue.liveness_planar_motion">
+            <source>depth in motion</source>
+            <translation>depth in motion</translation>
+        </message>
+        <message id="counter.figure.cue.liveness_texture">
+            <source>screen texture</source>
+            <translation>screen texture</translation>
+        </message>
+        <message id="counter.figure.risk">
+            <source>decision: {decision}; credit score {score} ({band}); conditions: {conditions}; rules: {rules}; rule version {config_version}</source>
+            <translation>decision: {decision}; credit score {score} ({band}); conditions: {conditions}; rules: {rules}; rule version {config_version}</translation>
+        </message>
+        <message id="counter.figure.no_score">
+            <source>none (no rental history)</source>
+            <translation>none (no rental history)</translation>
+        </message>
+        <message id="counter.figure.decision.approve">
+            <source>approve</source>
+            <translation>approve</translation>
+        </message>
+        <message id="counter.figure.decision.approve_with_conditions">
+            <source>approve with conditions</source>
+            <translation>approve with conditions</translation>
+        </message>
+        <message id="counter.figure.decision.clerk_review">
+            <source>clerk review</source>
+            <translation>clerk review</translation>
+        </message>
+        <message id="counter.figure.decision.refuse">
+            <source>refuse</source>
+            <translation>refuse</translation>
+        </message>
+        <message id="counter.figure.condition.higher_deposit">
+            <source>higher deposit</source>
+            <translation>higher deposit</translation>
+        </message>
+        <message id="counter.figure.condition.deposit_waived">
+            <source>deposit waived</source>
+            <translation>deposit waived</translation>
+        </message>
+        <message id="counter.figure.condition.supervisor_approval">
+            <source>supervisor approval</source>
+            <translation>supervisor approval</translation>
+        </message>
+        <message id="counter.figure.band.preferred">
+            <source>preferred band</source>
+            <translation>preferred band</translation>
+        </message>
+        <message id="counter.figure.band.standard">
+            <source>standard band</source>
+            <translation>standard band</translation>
+        </message>
+        <message id="counter.figure.band.higher_deposit">
+            <source>higher-deposit band</source>
+            <translation>higher-deposit band</translation>
+        </message>
+        <message id="counter.figure.band.review">
+            <source>review band</source>
+            <translation>review band</translation>
+        </message>
+        <message id="counter.figure.band.refused">
+            <source>refused band</source>
+            <translation>refused band</translation>
+        </message>
+        <message id="counter.figure.rule.blacklist">
+            <source>blacklist</source>
+            <translation>blacklist</translation>
+        </message>
+        <message id="counter.figure.rule.duplicate_face">
+            <source>same face, several identities</source>
+            <translation>same face, several identities</translation>
+        </message>
+        <message id="counter.figure.rule.several_branches">
+            <source>several branches in a short time</source>
+            <translation>several branches in a short time</translation>
+        </message>
+        <message id="counter.figure.rule.document_expires_during_rental">
+            <source>document expires during the rental</source>
+            <translation>document expires during the rental</translation>
+        </message>
+        <message id="counter.figure.rule.licence_expires_during_rental">
+            <source>licence expires during the rental</source>
+            <translation>licence expires during the rental</translation>
+        </message>
+        <message id="counter.figure.rule.probation_restricted_vehicle">
+            <source>vehicle restricted in probation</source>
+            <translation>vehicle restricted in probation</translation>
+        </message>
+        <message id="counter.figure.rule.first_high_value_rental">
+            <source>first high-value rental</source>
+            <translation>first high-value rental</translation>
+        </message>
+        <message id="counter.figure.rule.shared_phone">
+            <source>phone shared by several people</source>
+            <translation>phone shared by several people</translation>
+        </message>
+        <message id="counter.figure.rule.national_id_rejected">
+            <source>national ID check rejected</source>
+            <translation>national ID check rejected</translation>
+        </message>
+        <message id="counter.figure.national_id.match">
+            <source>name and number match</source>
+            <translation>name and number match</translation>
+        </message>
+        <message id="counter.figure.national_id.mismatch">
+            <source>name or photo does not match the number</source>
+            <translation>name or photo does not match the number</translation>
+        </message>
+        <message id="counter.figure.national_id.not_found">
+            <source>number not found</source>
+            <translation>number not found</translation>
+        </message>
+        <message id="counter.figure.national_id.unavailable">
+            <source>the service did not respond</source>
+            <translation>the service did not respond</translation>
+        </message>
+        <message id="counter.figure.national_id.offline">
+            <source>no link to HQ</source>
+            <translation>no link to HQ</translation>
+        </message>
+        <message id="counter.figure.national_id.photo_checked">
+            <source>photo compared</source>
+            <translation>photo compared</translation>
+        </message>
+        <message id="counter.figure.national_id.approved_offline">
+            <source>approved offline; HQ checks it again</source>
+            <translation>approved offline; HQ checks it again</translation>
+        </message>
+        <message id="counter.figure.national_id.not_applicable">
+            <source>not checked for this document type</source>
+            <translation>not checked for this document type</translation>
+        </message>
+        <message id="counter.figure.contract_ok">
+            <source>every field matches</source>
+            <translation>every field matches</translation>
+        </message>
+        <message id="counter.figure.contract_problem">
+            <source>{field}: expected {expected}, found {found}</source>
+            <translation>{field}: expected {expected}, found {found}</translation>
+        </message>
+        <message id="counter.figure.declined">
+            <source>declined by the customer</source>
+            <translation>declined by the customer</translation>
+        </message>
+        <message id="counter.figure.overridden">
+            <source>overridden: was {outcome}, approved by supervisor {supervisor}</source>
+            <translation>overridden: was {outcome}, approved by supervisor {supervisor}</translation>
+        </message>
+        <message id="counter.stage.welcome">
+            <source>Welcome</source>
+            <translation>Welcome</translation>
+        </message>
+        <message id="counter.stage.refused">
+            <source>Refused</source>
+            <translation>Refused</translation>
+        </message>
+        <message id="counter.stage.clerk_review">
+            <source>Clerk review</source>
+            <translation>Clerk review</translation>
+        </message>
+        <message id="counter.stage.cancelled">
+            <source>Cancelled</source>
+            <translation>Cancelled</translation>
+        </message>
+        <message id="counter.devices.outbox_label">
+            <source>Outbox</source>
+            <translation>Outbox</translation>
         </message>
         <message id="screen.more_below">
             <source>↓ There is more below. Scroll down to see it.</source>

@@ -543,8 +543,8 @@
             <translation>距离 {distance}，阈值 {threshold}（小于阈值为一致）</translation>
         </message>
         <message id="counter.figure.face_duplicate">
-            <source>closest distance {distance}, threshold {threshold}</source>
-            <translation>最近距离 {distance}，阈值 {threshold}</translation>
+            <source>{count} other identities within the threshold {threshold}, closest distance {distance}</source>
+            <translation>{count} 个其他身份小于阈值 {threshold}，最近距离 {distance}</translation>
         </message>
         <message id="counter.clerk.licence">
             <source>Licence typed by the clerk</source>
@@ -921,6 +921,270 @@
         <message id="counter.archive.pdf_unreadable">
             <source>The contract PDF cannot be shown; the file may be damaged. Please contact branch IT.</source>
             <translation>合同 PDF 无法显示，文件可能已损坏。请联系门店 IT。</translation>
+        </message>
+        <message id="counter.figure.none">
+            <source>none</source>
+            <translation>无</translation>
+        </message>
+        <message id="counter.figure.yes">
+            <source>yes</source>
+            <translation>是</translation>
+        </message>
+        <message id="counter.figure.no">
+            <source>no</source>
+            <translation>否</translation>
+        </message>
+        <message id="counter.figure.long_term">
+            <source>long-term</source>
+            <translation>长期</translation>
+        </message>
+        <message id="counter.figure.document_number">
+            <source>{document_type}, number {number}</source>
+            <translation>{document_type}，号码 {number}</translation>
+        </message>
+        <message id="counter.figure.document_warnings">
+            <source>{count} note(s)</source>
+            <translation>提示 {count} 条</translation>
+        </message>
+        <message id="counter.figure.document_validity">
+            <source>valid to {valid_to}; return {return_date}, must be valid until {needed_until} ({margin_months} month(s) after return)</source>
+            <translation>有效期至 {valid_to}；还车 {return_date}，须有效至 {needed_until}（还车后 {margin_months} 个月）</translation>
+        </message>
+        <message id="counter.figure.customer_age">
+            <source>age {age}, minimum {minimum_age}</source>
+            <translation>{age} 周岁，最低 {minimum_age} 周岁</translation>
+        </message>
+        <message id="counter.figure.licence_class">
+            <source>licence class {licence_class}, the vehicle needs {vehicle_class}</source>
+            <translation>准驾车型 {licence_class}，本车需 {vehicle_class}</translation>
+        </message>
+        <message id="counter.figure.licence_class_only">
+            <source>licence class {licence_class}</source>
+            <translation>准驾车型 {licence_class}</translation>
+        </message>
+        <message id="counter.figure.licence_validity">
+            <source>valid {valid_from} to {valid_to}; return {return_date}</source>
+            <translation>有效期 {valid_from} 至 {valid_to}；还车 {return_date}</translation>
+        </message>
+        <message id="counter.figure.licence_probation">
+            <source>first issued {first_issue_date}; in probation: {in_probation}; branch policy: {policy}</source>
+            <translation>初次领证 {first_issue_date}；实习期内：{in_probation}；门店规则：{policy}</translation>
+        </message>
+        <message id="counter.figure.policy.allow">
+            <source>rent with a note</source>
+            <translation>提示后办理</translation>
+        </message>
+        <message id="counter.figure.policy.review">
+            <source>staff confirm</source>
+            <translation>工作人员确认</translation>
+        </message>
+        <message id="counter.figure.policy.refuse">
+            <source>do not rent</source>
+            <translation>不予出租</translation>
+        </message>
+        <message id="counter.figure.face_duplicate_none">
+            <source>{templates} face templates compared, none within the threshold {threshold}</source>
+            <translation>已比对 {templates} 个人脸模板，均未小于阈值 {threshold}</translation>
+        </message>
+        <message id="counter.figure.liveness_attempt">
+            <source>attempt {attempt} of {max_attempts}</source>
+            <translation>第 {attempt} 次，共 {max_attempts} 次</translation>
+        </message>
+        <message id="counter.figure.liveness_challenge">
+            <source>challenge: {challenge}</source>
+            <translation>动作：{challenge}</translation>
+        </message>
+        <message id="counter.figure.liveness_not_judged">
+            <source>frames could not be judged</source>
+            <translation>画面无法判断</translation>
+        </message>
+        <message id="counter.figure.challenge.blink">
+            <source>blink</source>
+            <translation>眨眼</translation>
+        </message>
+        <message id="counter.figure.challenge.turn_left">
+            <source>turn left</source>
+            <translation>向左转头</translation>
+        </message>
+        <message id="counter.figure.challenge.turn_right">
+            <source>turn right</source>
+            <translation>向右转头</translation>
+        </message>
+        <message id="counter.figure.cue.liveness_challenge">
+            <source>challenge done</source>
+            <translation>动作完成</translation>
+        </message>
+        <message id="counter.figure.cue.liveness_blink">
+            <source>blink</source>
+            <translation>眨眼</translation>
+        </message>
+        <message id="counter.figure.cue.liveness_planar_motion">
+            <source>depth in motion</source>
+            <translation>立体感</translation>
+        </message>
+        <message id="counter.figure.cue.liveness_texture">
+            <source>screen texture</source>
+            <translation>屏幕纹理</translation>
+        </message>
+        <message id="counter.figure.risk">
+            <source>decision: {decision}; credit score {score} ({band}); conditions: {conditions}; rules: {rules}; rule version {config_version}</source>
+            <translation>决定：{decision}；信用分 {score}（{band}）；条件：{conditions}；规则：{rules}；规则版本 {config_version}</translation>
+        </message>
+        <message id="counter.figure.no_score">
+            <source>none (no rental history)</source>
+            <translation>无（无租车记录）</translation>
+        </message>
+        <message id="counter.figure.decision.approve">
+            <source>approve</source>
+            <translation>通过</translation>
+        </message>
+        <message id="counter.figure.decision.approve_with_conditions">
+            <source>approve with conditions</source>
+            <translation>附条件通过</translation>
+        </message>
+        <message id="counter.figure.decision.clerk_review">
+            <source>clerk review</source>
+            <translation>人工审核</translation>
+        </message>
+        <message id="counter.figure.decision.refuse">
+            <source>refuse</source>
+            <translation>拒绝</translation>
+        </message>
+        <message id="counter.figure.condition.higher_deposit">
+            <source>higher deposit</source>
+            <translation>提高押金</translation>
+        </message>
+        <message id="counter.figure.condition.deposit_waived">
+            <source>deposit waived</source>
+            <translation>免押金</translation>
+        </message>
+        <message id="counter.figure.condition.supervisor_approval">
+            <source>supervisor approval</source>
+            <translation>主管批准</translation>
+        </message>
+        <message id="counter.figure.band.preferred">
+            <source>preferred band</source>
+            <translation>优选档</translation>
+        </message>
+        <message id="counter.figure.band.standard">
+            <source>standard band</source>
+            <translation>标准档</translation>
+        </message>
+        <message id="counter.figure.band.higher_deposit">
+            <source>higher-deposit band</source>
+            <translation>高押金档</translation>
+        </message>
+        <message id="counter.figure.band.review">
+            <source>review band</source>
+            <translation>审核档</translation>
+        </message>
+        <message id="counter.figure.band.refused">
+            <source>refused band</source>
+            <translation>拒绝档</translation>
+        </message>
+        <message id="counter.figure.rule.blacklist">
+            <source>blacklist</source>
+            <translation>黑名单</translation>
+        </message>
+        <message id="counter.figure.rule.duplicate_face">
+            <source>same face, several identities</source>
+            <translation>同一人脸多个身份</translation>
+        </message>
+        <message id="counter.figure.rule.several_branches">
+            <source>several branches in a short time</source>
+            <translation>短时间内多门店办理</translation>
+        </message>
+        <message id="counter.figure.rule.document_expires_during_rental">
+            <source>document expires during the rental</source>
+            <translation>证件在租期内到期</translation>
+        </message>
+        <message id="counter.figure.rule.licence_expires_during_rental">
+            <source>licence expires during the rental</source>
+            <translation>驾驶证在租期内到期</translation>
+        </message>
+        <message id="counter.figure.rule.probation_restricted_vehicle">
+            <source>vehicle restricted in probation</source>
+            <translation>实习期限租车型</translation>
+        </message>
+        <message id="counter.figure.rule.first_high_value_rental">
+            <source>first high-value rental</source>
+            <translation>首次租用高价值车辆</translation>
+        </message>
+        <message id="counter.figure.rule.shared_phone">
+            <source>phone shared by several people</source>
+            <translation>手机号被多人使用</translation>
+        </message>
+        <message id="counter.figure.rule.national_id_rejected">
+            <source>national ID check rejected</source>
+            <translation>公民身份核查未通过</translation>
+        </message>
+        <message id="counter.figure.national_id.match">
+            <source>name and number match</source>
+            <translation>姓名与号码一致</translation>
+        </message>
+        <message id="counter.figure.national_id.mismatch">
+            <source>name or photo does not match the number</source>
+            <translation>姓名或照片与号码不一致</translation>
+        </message>
+        <message id="counter.figure.national_id.not_found">
+            <source>number not found</source>
+            <translation>查无此号码</translation>
+        </message>
+        <message id="counter.figure.national_id.unavailable">
+            <source>the service did not respond</source>
+            <translation>核查服务无响应</translation>
+        </message>
+        <message id="counter.figure.national_id.offline">
+            <source>no link to HQ</source>
+            <translation>未连接总部</translation>
+        </message>
+        <message id="counter.figure.national_id.photo_checked">
+            <source>photo compared</source>
+            <translation>已比对照片</translation>
+        </message>
+        <message id="counter.figure.national_id.approved_offline">
+            <source>approved offline; HQ checks it again</source>
+            <translation>离线批准，待总部复核</translation>
+        </message>
+        <message id="counter.figure.national_id.not_applicable">
+            <source>not checked for this document type</source>
+            <translation>此类证件不做核查</translation>
+        </message>
+        <message id="counter.figure.contract_ok">
+            <source>every field matches</source>
+            <translation>各字段一致</translation>
+        </message>
+        <message id="counter.figure.contract_problem">
+            <source>{field}: expected {expected}, found {found}</source>
+            <translation>{field}：应为 {expected}，实为 {found}</translation>
+        </message>
+        <message id="counter.figure.declined">
+            <source>declined by the customer</source>
+            <translation>客户未同意</translation>
+        </message>
+        <message id="counter.figure.overridden">
+            <source>overridden: was {outcome}, approved by supervisor {supervisor}</source>
+            <translation>已越权放行：原结果 {outcome}，批准主管 {supervisor}</translation>
+        </message>
+        <message id="counter.stage.welcome">
+            <source>Welcome</source>
+            <translation>欢迎</translation>
+        </message>
+        <message id="counter.stage.refused">
+            <source>Refused</source>
+            <translation>已拒绝</translation>
+        </message>
+        <message id="counter.stage.clerk_review">
+            <source>Clerk review</source>
+            <translation>待人工审核</translation>
+        </message>
+        <message id="counter.stage.cancelled">
+            <source>Cancelled</source>
+            <translation>已取消</translation>
+        </message>
+        <message id="counter.devices.outbox_label">
+            <source>Outbox</source>
+            <translation>待发送数据</translation>
         </message>
         <message id="screen.more_below">
             <source>↓ There is more below. Scroll down to see it.</source>

@@ -27,9 +27,13 @@ class DevicePanel(CounterPanel):
         super().__init__(context)
         self.layout_.addWidget(self.label("counter.devices.title", name="subtitle"))
         grid = QGridLayout()
+        self.names: dict[str, QLabel] = {}
         self.values: dict[str, QLabel] = {}
         for row, name in enumerate(("reader", "camera", "pad", "hq", "last_sync", "outbox")):
-            grid.addWidget(self.label(f"counter.devices.{name}"), row, 0)
+            # The outbox's own key is the value's sentence with counts, so its label has a key of its own.
+            label_key = "counter.devices.outbox_label" if name == "outbox" else f"counter.devices.{name}"
+            self.names[name] = self.label(label_key)
+            grid.addWidget(self.names[name], row, 0)
             value = QLabel(self)
             value.setObjectName(f"{name}Value")
             value.setWordWrap(True)

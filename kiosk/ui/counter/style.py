@@ -1,6 +1,6 @@
 """The counter terminal's style: the kiosk's colours, denser controls for a clerk, and a visible focus on every control."""
 
-from kiosk.ui.style import ACCENT, BODY_PX, FAIL_COLOUR, STYLE_SHEET
+from kiosk.ui.style import BODY_PX, FAIL_COLOUR, STANDARD, STYLE_SHEET
 
 COUNTER_PX = 18
 FOCUS_COLOUR = "#e08a00"  # amber: visible against the blue accent, the white cards and the grey page
@@ -13,8 +13,10 @@ QWidget#counterPanel QPushButton {{
 }}
 QLineEdit, QComboBox {{ font-size: {COUNTER_PX}px; min-height: 36px; padding: 0 8px; border: 1px solid #a8b3bd; border-radius: 4px; background: white; }}
 QTableWidget {{ font-size: {COUNTER_PX - 2}px; background: white; }}
+QTableWidget QHeaderView::section {{ font-size: {COUNTER_PX - 2}px; font-weight: bold; }}
 QTabBar::tab {{ font-size: {COUNTER_PX}px; padding: 8px 20px; }}
-QTabBar::tab:selected {{ font-weight: bold; color: {ACCENT}; }}
+/* The selected tab sets its fill and its text together: white on the accent is 6.7:1. */
+QTabBar::tab:selected {{ font-weight: bold; background: {STANDARD.accent}; color: {STANDARD.accent_ink}; }}
 QPushButton:focus, QLineEdit:focus, QComboBox:focus, QTableWidget:focus, QCheckBox:focus, QTabBar::tab:focus {{
     border: 3px solid {FOCUS_COLOUR};
 }}
