@@ -92,6 +92,8 @@ class BranchConfig:
     kiosk_idle_seconds: int = 120  # seconds without input before the kiosk ends a session ([kiosk] idle_seconds)
     kiosk_font_scale: float = 1.0  # every text and control size of the screens is multiplied by it ([kiosk] font_scale)
     kiosk_theme: str = "standard"  # "standard" or "high_contrast" ([kiosk] theme)
+    counter_font_scale: float = 1.0  # the counter terminal's text and control sizes are multiplied by it ([counter] font_scale)
+    counter_theme: str = "standard"  # the counter terminal's theme ([counter] theme)
 
     @property
     def log_dir(self) -> Path:
@@ -122,6 +124,7 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
     "retention": frozenset({"face_template_days", "unsigned_session_days", "sent_event_days", "purge_interval_minutes"}),
     "hq": frozenset({"url", "ca", "certificate", "private_key", "kiosk_id", "interval_minutes", "id_check_timeout"}),
     "kiosk": frozenset({"idle_seconds", "font_scale", "theme"}),
+    "counter": frozenset({"font_scale", "theme"}),
 }
 REQUIRED_TABLES = ("branch", "store", "signing", "reader", "camera", "contract")
 BAUD_RATES = (9600, 19200, 38400, 57600, 115200)
@@ -367,6 +370,7 @@ def load_config(home: Path) -> BranchConfig:
     licence = document.get("licence", {})
     retention = document.get("retention", {})
     kiosk = document.get("kiosk", {})
+    counter = document.get("counter", {})
 
     seal_key = _seal_key(signing, home)
     trust_roots = signing.get("trust_roots", [])
@@ -418,4 +422,6 @@ def load_config(home: Path) -> BranchConfig:
         kiosk_idle_seconds=int(_number(_integer(kiosk.get("idle_seconds", 120), "kiosk.idle_seconds"), "kiosk.idle_seconds", *KIOSK_IDLE_RANGE)),
         kiosk_font_scale=_number(kiosk.get("font_scale", 1.0), "kiosk.font_scale", *KIOSK_FONT_SCALE_RANGE),
         kiosk_theme=_choice(kiosk.get("theme", "standard"), "kiosk.theme", KIOSK_THEMES),
+        counter_font_scale=_number(counter.get("font_scale", 1.0), "counter.font_scale", *KIOSK_FONT_SCALE_RANGE),
+        counter_theme=_choice(counter.get("theme", "standard"), "counter.theme", KIOSK_THEMES),
     )

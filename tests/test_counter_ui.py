@@ -20,7 +20,9 @@ from kiosk.store.contract_search import SearchBy
 from kiosk.store.key_sources.rotation import open_keyed_store
 from kiosk.ui import strings
 from kiosk.ui.counter.window import CounterWindow
-from kiosk.ui.qt import QApplication, QCheckBox, QPdfDocument, QPushButton, Qt
+from kiosk.ui.counter.style import COUNTER_PX
+from kiosk.ui.qt import QApplication, QCheckBox, QColor, QFontInfo, QPdfDocument, QPushButton, Qt
+from kiosk.ui.style import HIGH_CONTRAST, STANDARD
 
 pytestmark = pytest.mark.gui
 
@@ -63,11 +65,11 @@ def branch(branch_home):
 
 @pytest.fixture
 def open_counter(qtbot, branch, face_model):
-    """Open a counter window on the test's branch and wait until sign-in is possible."""
+    """Open a counter window on the test's branch (or on ``config``) and wait until sign-in is possible."""
     windows: list[CounterWindow] = []
 
-    def open_window(camera_frames=None) -> CounterWindow:
-        runtime = BranchRuntime(branch, camera_frames=camera_frames, face_model=face_model)
+    def open_window(camera_frames=None, config=None) -> CounterWindow:
+        runtime = BranchRuntime(config or branch, camera_frames=camera_frames, face_model=face_model)
 
         def book(runtime: BranchRuntime) -> None:
             seed_demo_reservation(runtime.services.store, runtime.clock())
@@ -484,3 +486,26 @@ def test_device_panel(qtbot, open_counter):
     press(qtbot, Qt.Key.Key_F9)
     assert "SAM healthy" in panel.values["reader"].text()
     assert window.tabs.tabText(3).startswith("Devices")
+
+
+def test_counter_font_scale_and_theme(qtbot, open_counter, branch_home):
+    """[counter] font_scale and theme size and colour the counter window, independently of [kiosk]."""
+    path = branch_home / "branch.toml"
+    path.write_text(path.read_text(encoding="utf-8") + '\n[counter]\nfont_scale = 1.5\ntheme = "high_contrast"\n', encoding="utf-8")
+    config = load_config(branch_home)
+    assert config.counter_font_scale == 1.5
+    assert config.kiosk_font_scale == 1.0
+
+    window = open_counter(config=config)
+    login = window.login
+    assert QFontInfo(login.account_edit.font()).pixelSize() == round(COUNTER_PX * 1.5)
+    # High contrast: the page behind the sign-in form is black.
+    page_colour = window.grab().toImage().pixelColor(2, window.height() - 3)
+    assert page_colour == QColor(HIGH_CONTRAST.background)
+
+
+def test_counter_default_appearance(qtbot, open_counter):
+    window = open_counter()
+    assert QFontInfo(window.login.account_edit.font()).pixelSize() == COUNTER_PX
+    page_colour = window.grab().toImage().pixelColor(2, window.height() - 3)
+    assert page_colour == QColor(STANDARD.background)

@@ -21,7 +21,7 @@ from kiosk.ui.counter.context import CounterContext
 from kiosk.ui.counter.devices import DevicePanel
 from kiosk.ui.counter.login import LoginPage
 from kiosk.ui.counter.review import ReviewPage
-from kiosk.ui.counter.style import COUNTER_STYLE_SHEET
+from kiosk.ui.counter.style import counter_style_sheet
 from kiosk.ui.operations import OperationRunner
 from kiosk.ui.qt import (
     QApplication,
@@ -40,7 +40,7 @@ from kiosk.ui.qt import (
     QVBoxLayout,
     QWidget,
 )
-from kiosk.ui.style import base_font
+from kiosk.ui.style import base_font, theme_named
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,9 @@ class CounterWindow(QMainWindow):
         self._shut_down = False
         self._busy_key = ""
         self._focus_before: QWidget | None = None
-        self.setFont(base_font())
-        self.setStyleSheet(COUNTER_STYLE_SHEET)
+        config = runtime.config
+        self.setFont(base_font(config.counter_font_scale))
+        self.setStyleSheet(counter_style_sheet(theme_named(config.counter_theme), config.counter_font_scale))
         self.resize(*self._window_size())
 
         self._build_header()
