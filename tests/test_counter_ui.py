@@ -411,7 +411,17 @@ def test_archive_search_and_audited_open(qtbot, open_counter, branch, face_model
     click(qtbot, archive.search_button)
     wait_idle(qtbot, window)
     assert "110105********002X" in archive.notice.text()
+    assert "手机号" not in archive.notice.text()
 
+    # A malformed query gets the rule of its own kind only.
+    archive.by_box.setCurrentIndex(by_index["phone"])
+    archive.query_edit.setText("138")
+    click(qtbot, archive.search_button)
+    wait_idle(qtbot, window)
+    assert "手机号请至少输入 7 位数字" in archive.notice.text()
+    assert "身份证" not in archive.notice.text()
+
+    archive.by_box.setCurrentIndex(by_index["id_number"])
     archive.query_edit.setText("110105*0013")
     click(qtbot, archive.search_button)
     wait_idle(qtbot, window)
@@ -428,7 +438,7 @@ def test_archive_search_and_audited_open(qtbot, open_counter, branch, face_model
 
     actions = audit_actions(branch)
     assert (CLERK[0], "read_contract_pdf", f"contract:{contract_no}") in actions
-    # Seven valid searches are audited; the malformed query was rejected before it reached the store.
+    # Seven valid searches are audited; the malformed queries were rejected before they reached the store.
     assert sum(1 for actor, action, _ in actions if action == "search_contracts") == 7
 
 

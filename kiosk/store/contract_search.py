@@ -49,6 +49,20 @@ class SearchQueryInvalid(CounterSignError):
     )
 
 
+# What a query of each kind must look like, told to the clerk who typed one that does not.
+_ID_NUMBER_FORM = Message(
+    "身份证号请输入完整号码，或如 110105********002X 的打码号码（最多前 6 位和后 4 位）。",
+    "Give a full ID number or a masked one such as 110105********002X (at most the first 6 and last 4 characters).",
+)
+_PHONE_FORM = Message(
+    f"手机号请至少输入 {PHONE_MIN_DIGITS} 位数字。", f"Give at least {PHONE_MIN_DIGITS} digits of the phone number."
+)
+_CONTRACT_FORM = Message(
+    f"合同编号请至少输入前 {CONTRACT_PREFIX_MIN} 个字符，不含 % 或 _。",
+    f"Give at least the first {CONTRACT_PREFIX_MIN} characters of the contract number, without % or _.",
+)
+
+
 @dataclass(frozen=True)
 class ContractHit:
     """A contract found: its number, its customer's id and masked number, and when it was signed."""
@@ -72,7 +86,7 @@ def _id_number_clause(store: RentalStore, query: str) -> tuple[str, tuple]:
         return "WHERE c.document_index = ?", (store.document_index(number),)
     match = _MASKED.fullmatch(number)
     if match is None or not (match[1] or match[2]):
-        raise SearchQueryInvalid(f"masked ID number search {mask_id_number(number)!r} has the wrong form")
+        raise SearchQueryInvalid(f"masked ID number search {mask_id_number(number)!r} has the wrong form", _ID_NUMBER_FORM)
     prefix, suffix = match[1], match[2]
     clauses, values = [], []
     if prefix:
@@ -87,14 +101,14 @@ def _id_number_clause(store: RentalStore, query: str) -> tuple[str, tuple]:
 def _phone_clause(query: str) -> tuple[str, tuple]:
     digits = re.sub(r"[^0-9]", "", query)
     if len(digits) < PHONE_MIN_DIGITS:
-        raise SearchQueryInvalid(f"phone search has {len(digits)} digits, fewer than {PHONE_MIN_DIGITS}")
+        raise SearchQueryInvalid(f"phone search has {len(digits)} digits, fewer than {PHONE_MIN_DIGITS}", _PHONE_FORM)
     return "WHERE replace(replace(replace(c.phone, ' ', ''), '-', ''), '+', '') LIKE '%' || ?", (digits,)
 
 
 def _contract_clause(query: str) -> tuple[str, tuple]:
     prefix = query.strip().upper()
     if len(prefix) < CONTRACT_PREFIX_MIN or "%" in prefix or "_" in prefix:
-        raise SearchQueryInvalid(f"contract number search {prefix!r} is too short or contains a wildcard")
+        raise SearchQueryInvalid(f"contract number search {prefix!r} is too short or contains a wildcard", _CONTRACT_FORM)
     return "WHERE upper(k.contract_no) LIKE ? || '%'", (prefix,)
 
 
