@@ -519,3 +519,25 @@ def test_counter_default_appearance(qtbot, open_counter):
     assert QFontInfo(window.login.account_edit.font()).pixelSize() == COUNTER_PX
     page_colour = window.grab().toImage().pixelColor(2, window.height() - 3)
     assert page_colour == QColor(STANDARD.background)
+
+
+def test_sign_out_during_session_needs_second_request(qtbot, open_counter):
+    window = open_counter()
+    sign_in(qtbot, window)
+    page = window.session_page
+    click(qtbot, page.start_button)
+    wait_stage(qtbot, window, Stage.CONSENT)
+    consent = page.screens[Stage.CONSENT]
+    # Beside a clerk, the decline button does not send the customer to the counter.
+    assert consent.decline_button.text() == strings.text("consent.decline_assisted", "zh")
+
+    click(qtbot, window.sign_out_button)
+    assert window.context.actor is not None
+    assert window.context.session is not None
+    assert page.notice.text() == strings.text("counter.sign_out_confirm", "zh")
+
+    click(qtbot, window.sign_out_button)
+    wait_idle(qtbot, window)
+    assert window.context.actor is None
+    assert window.context.session is None
+    assert window.pages.currentWidget() is window.login

@@ -23,6 +23,10 @@ class KioskContext(QObject):
 
     language_changed = Signal(str)
 
+    # Whether a clerk is beside the customer, as at the counter; screens then drop
+    # sentences that send the customer to the counter.
+    assisted = False
+
     def __init__(
         self,
         runtime: BranchRuntime,

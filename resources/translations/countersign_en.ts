@@ -123,6 +123,10 @@
             <source>Decline, see a clerk</source>
             <translation>Decline, see a clerk</translation>
         </message>
+        <message id="consent.decline_assisted">
+            <source>Decline</source>
+            <translation>Decline</translation>
+        </message>
         <message id="document.title">
             <source>Place your ID card on the reader</source>
             <translation>Place your ID card on the reader</translation>
@@ -1184,6 +1188,10 @@
         <message id="counter.devices.outbox_label">
             <source>Outbox</source>
             <translation>Outbox</translation>
+        </message>
+        <message id="counter.sign_out_confirm">
+            <source>A customer's session is open. Sign out again to end it.</source>
+            <translation>A customer's session is open. Sign out again to end it.</translation>
         </message>
         <message id="screen.more_below">
             <source>↓ There is more below. Scroll down to see it.</source>

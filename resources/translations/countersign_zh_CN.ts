@@ -124,6 +124,10 @@
             <source>Decline, see a clerk</source>
             <translation>不同意，到柜台办理</translation>
         </message>
+        <message id="consent.decline_assisted">
+            <source>Decline</source>
+            <translation>不同意</translation>
+        </message>
         <message id="document.title">
             <source>Place your ID card on the reader</source>
             <translation>请将身份证放在读卡区</translation>
@@ -1185,6 +1189,10 @@
         <message id="counter.devices.outbox_label">
             <source>Outbox</source>
             <translation>待发送数据</translation>
+        </message>
+        <message id="counter.sign_out_confirm">
+            <source>A customer's session is open. Sign out again to end it.</source>
+            <translation>有客户正在办理。再次退出登录将结束本次办理。</translation>
         </message>
         <message id="screen.more_below">
             <source>↓ There is more below. Scroll down to see it.</source>

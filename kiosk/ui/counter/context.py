@@ -19,6 +19,7 @@ class CounterContext(KioskContext):
     """
 
     actor_changed = Signal(object)
+    assisted = True
 
     def __init__(
         self,

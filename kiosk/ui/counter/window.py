@@ -45,6 +45,8 @@ from kiosk.ui.style import base_font, theme_named
 log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1600, 1000)
+# A second sign-out request within this time ends an unfinished customer session.
+SIGN_OUT_CONFIRM_MS = 10_000
 STOP_TIMEOUT_S = 30.0
 TAB_KEYS = ("counter.tab.session", "counter.tab.review", "counter.tab.archive", "counter.tab.devices")
 
@@ -154,6 +156,9 @@ class CounterWindow(QMainWindow):
             self.shortcuts.append(shortcut)
         language = QShortcut(QKeySequence("F9"), self)
         language.activated.connect(self.toggle_language)
+        self._sign_out_armed = QTimer(self)
+        self._sign_out_armed.setSingleShot(True)
+        self._sign_out_armed.setInterval(SIGN_OUT_CONFIRM_MS)
         sign_out = QShortcut(QKeySequence("Ctrl+Shift+L"), self)
         sign_out.activated.connect(self.sign_out)
         self.shortcuts += [language, sign_out]
@@ -211,10 +216,22 @@ class CounterWindow(QMainWindow):
         self.retranslate()
 
     def sign_out(self) -> None:
-        """End any session, forget every page's content and return to sign-in."""
+        """End any session, forget every page's content and return to sign-in.
+
+        While a customer's session is unfinished, the first request only warns on the
+        session page; a second one within :data:`SIGN_OUT_CONFIRM_MS` signs out.
+        """
         actor = self.context.actor
         if actor is None:
             return
+        session = self.context.session
+        if session is not None and not session.finished and not self._sign_out_armed.isActive():
+            self._sign_out_armed.start()
+            self.show_tab(0)
+            self.session_page.show_notice(strings.message("counter.sign_out_confirm"), "error")
+            log.info("account %s asked to sign out during session %s; waiting for a second request", actor.account_id, session.session_id)
+            return
+        self._sign_out_armed.stop()
         log.info("account %s signed out", actor.account_id)
         self.session_page.end()
         self.review_page.clear()

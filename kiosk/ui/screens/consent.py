@@ -34,7 +34,8 @@ class ConsentScreen(Screen):
         QScroller.grabGesture(scroll.viewport(), QScroller.ScrollerGestureType.TouchGesture)
         self.body.addWidget(scroll, 1)
 
-        self.decline_button = self.add_button("consent.decline", self._decline, name="declineButton")
+        decline_key = "consent.decline_assisted" if context.assisted else "consent.decline"
+        self.decline_button = self.add_button(decline_key, self._decline, name="declineButton")
         self.continue_button = self.add_button("consent.continue", self._continue, primary=True, name="continueButton")
         self.id_box.toggled.connect(self.continue_button.setEnabled)
         self.continue_button.setEnabled(False)
