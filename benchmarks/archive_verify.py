@@ -15,7 +15,6 @@ times, the child's peak resident memory and the machine.
 import argparse
 import json
 import os
-import platform
 import resource
 import subprocess
 import sys
@@ -27,6 +26,8 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
+
+from machine import describe_machine  # noqa: E402
 
 from countersign.config import load_config  # noqa: E402
 from countersign.demo_branch import provision_demo_branch, seed_demo_reservation  # noqa: E402
@@ -102,22 +103,6 @@ def run_verify(home: Path, output: Path) -> tuple[int, float, int]:
         _, status, usage = os.wait4(child.pid, 0)
     seconds = time.perf_counter() - started
     return os.waitstatus_to_exitcode(status), seconds, usage.ru_maxrss
-
-
-def describe_machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{os.cpu_count()} CPUs ({model}), {memory_gib:.0f} GiB RAM, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, {platform.machine()}"
-    )
 
 
 def main() -> int:

@@ -26,7 +26,6 @@ import cProfile
 import io
 import logging
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
+
+from machine import describe_machine  # noqa: E402
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: E402
 from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: E402
@@ -192,19 +193,6 @@ def time_process(command: list[str], environment: dict[str, str], output: Path |
 def summarise(samples: list[float]) -> tuple[float, float]:
     """Return the median and max of ``samples`` in milliseconds."""
     return statistics.median(samples) * 1000, max(samples) * 1000
-
-
-def describe_machine() -> str:
-    model = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model = line.split(":", 1)[1].strip()
-            break
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{os.cpu_count()} CPUs ({model}), {memory_gib:.0f} GiB RAM, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, {platform.machine()}"
-    )
 
 
 class Results:

@@ -7,8 +7,6 @@ benchmark measures the same setup that the tests check.
 
 import base64
 import hashlib
-import os
-import platform
 import secrets
 import sys
 import uuid
@@ -18,6 +16,8 @@ from pathlib import Path
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY))
 
+from machine import describe_machine  # noqa: E402
+
 from sync.protocol import Event  # noqa: E402
 from tests.hq_fixtures import BRANCH_ID, HqPki, HqProcess, free_port, make_pki, write_hq_config  # noqa: E402
 from tests.pg_fixtures import PostgresServer  # noqa: E402
@@ -25,23 +25,6 @@ from tests.pg_fixtures import PostgresServer  # noqa: E402
 __all__ = ["BRANCH_ID", "HqPki", "PostgresServer", "describe_machine", "start_hq", "synthetic_events"]
 
 FIRST_EVENT_AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone(timedelta(hours=8)))
-
-
-def describe_machine() -> str:
-    """Return CPUs, memory, system and Python of this machine in one line."""
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (
-        f"{os.cpu_count()} CPUs ({model}), {memory_gib:.0f} GiB RAM, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, {platform.machine()}"
-    )
 
 
 def start_hq(folder: Path, database_url: str, pki: HqPki | None = None) -> tuple[HqProcess, HqPki]:

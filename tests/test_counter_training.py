@@ -28,6 +28,39 @@ def training(faces_dir, face_model):
     branch.close()
 
 
+def sign_in_clerk(qtbot, window) -> None:
+    """Sign in as the first training clerk, as a person types it."""
+    clerk = TRAINING_ACCOUNTS[0]
+    window.login.account_edit.setText(clerk.account_id)
+    window.login.pin_edit.setText(clerk.pin)
+    window.login.submit()
+    qtbot.waitUntil(lambda: window.context.actor is not None, timeout=STEP_TIMEOUT_MS)
+
+
+def walk_to_document(qtbot, window, customer: DemoCustomer) -> None:
+    """Start a session for the demo ``customer``, give both consents and wait for the document step."""
+    page = window.session_page
+    page.customer_box.setCurrentIndex(page.customer_box.findData(customer))
+    qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.context.session is not None and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+    consent = page.screens[Stage.CONSENT]
+    consent.id_box.setChecked(True)
+    consent.face_box.setChecked(True)
+    qtbot.mouseClick(consent.continue_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.context.session.stage is Stage.DOCUMENT and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+
+
+def walk_to_face(qtbot, window, customer: DemoCustomer) -> None:
+    """Walk ``customer`` on through the card read and the licence check to the face step."""
+    walk_to_document(qtbot, window, customer)
+    page = window.session_page
+    qtbot.mouseClick(page.screens[Stage.DOCUMENT].read_button, Qt.MouseButton.LeftButton)
+    licence = page.screens[Stage.LICENCE]
+    qtbot.waitUntil(licence.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
+    qtbot.mouseClick(licence.continue_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.context.session.stage is Stage.FACE and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+
+
 def test_training_expiring_customer(qtbot, training):
     window = build_counter_window(None, training)
     qtbot.addWidget(window)
@@ -40,23 +73,12 @@ def test_training_expiring_customer(qtbot, training):
         assert "training.clerk" in window.login.training_hint.text()
         assert training.config.store_path.is_relative_to(training.home)
 
-        clerk = TRAINING_ACCOUNTS[0]
-        window.login.account_edit.setText(clerk.account_id)
-        window.login.pin_edit.setText(clerk.pin)
-        window.login.submit()
-        qtbot.waitUntil(lambda: window.context.actor is not None, timeout=STEP_TIMEOUT_MS)
+        sign_in_clerk(qtbot, window)
         assert window.training_banner.isVisible()
 
         page = window.session_page
         assert page.customer_box.isVisible()
-        page.customer_box.setCurrentIndex(page.customer_box.findData(DemoCustomer.EXPIRING))
-        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.context.session is not None and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
-        consent = page.screens[Stage.CONSENT]
-        consent.id_box.setChecked(True)
-        consent.face_box.setChecked(True)
-        qtbot.mouseClick(consent.continue_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.context.session.stage is Stage.DOCUMENT and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
+        walk_to_document(qtbot, window, DemoCustomer.EXPIRING)
         qtbot.mouseClick(page.screens[Stage.DOCUMENT].read_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: window.context.session.stage is Stage.REFUSED and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
 
@@ -79,27 +101,11 @@ def test_training_blacklisted_customer_refused(qtbot, training):
     window.start_runtime()
     try:
         qtbot.waitUntil(window.login.sign_in_button.isEnabled, timeout=STEP_TIMEOUT_MS)
-        clerk = TRAINING_ACCOUNTS[0]
-        window.login.account_edit.setText(clerk.account_id)
-        window.login.pin_edit.setText(clerk.pin)
-        window.login.submit()
-        qtbot.waitUntil(lambda: window.context.actor is not None, timeout=STEP_TIMEOUT_MS)
+        sign_in_clerk(qtbot, window)
 
         page = window.session_page
-        page.customer_box.setCurrentIndex(page.customer_box.findData(DemoCustomer.BLACKLISTED))
+        walk_to_face(qtbot, window, DemoCustomer.BLACKLISTED)
         assert page.customer_box.currentText() == strings.text("counter.training.customer.blacklisted", "zh")
-        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.context.session is not None and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
-        consent = page.screens[Stage.CONSENT]
-        consent.id_box.setChecked(True)
-        consent.face_box.setChecked(True)
-        qtbot.mouseClick(consent.continue_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.context.session.stage is Stage.DOCUMENT and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
-        qtbot.mouseClick(page.screens[Stage.DOCUMENT].read_button, Qt.MouseButton.LeftButton)
-        licence = page.screens[Stage.LICENCE]
-        qtbot.waitUntil(licence.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
-        qtbot.mouseClick(licence.continue_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.context.session.stage is Stage.FACE and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
         face = page.screens[Stage.FACE]
         qtbot.mouseClick(face.capture_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(face.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
@@ -141,27 +147,11 @@ def test_training_photo_customer_rejected(qtbot, training):
     window.start_runtime()
     try:
         qtbot.waitUntil(window.login.sign_in_button.isEnabled, timeout=STEP_TIMEOUT_MS)
-        clerk = TRAINING_ACCOUNTS[0]
-        window.login.account_edit.setText(clerk.account_id)
-        window.login.pin_edit.setText(clerk.pin)
-        window.login.submit()
-        qtbot.waitUntil(lambda: window.context.actor is not None, timeout=STEP_TIMEOUT_MS)
+        sign_in_clerk(qtbot, window)
 
         page = window.session_page
-        page.customer_box.setCurrentIndex(page.customer_box.findData(DemoCustomer.PHOTO))
+        walk_to_face(qtbot, window, DemoCustomer.PHOTO)
         assert page.customer_box.currentText() == strings.text("counter.training.customer.photo", "zh")
-        qtbot.mouseClick(page.start_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.context.session is not None and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
-        consent = page.screens[Stage.CONSENT]
-        consent.id_box.setChecked(True)
-        consent.face_box.setChecked(True)
-        qtbot.mouseClick(consent.continue_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.context.session.stage is Stage.DOCUMENT and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
-        qtbot.mouseClick(page.screens[Stage.DOCUMENT].read_button, Qt.MouseButton.LeftButton)
-        licence = page.screens[Stage.LICENCE]
-        qtbot.waitUntil(licence.continue_button.isVisible, timeout=STEP_TIMEOUT_MS)
-        qtbot.mouseClick(licence.continue_button, Qt.MouseButton.LeftButton)
-        qtbot.waitUntil(lambda: window.context.session.stage is Stage.FACE and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
         face = page.screens[Stage.FACE]
         assert window.context.session.challenge_prompt is not None
         qtbot.mouseClick(face.capture_button, Qt.MouseButton.LeftButton)

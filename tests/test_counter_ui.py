@@ -163,6 +163,15 @@ def capture_and_verify(qtbot, window: CounterWindow) -> None:
     qtbot.waitUntil(lambda: window.context.session.stage is not Stage.VERIFICATION and not window.runner.busy, timeout=STEP_TIMEOUT_MS)
 
 
+def sign_demo_contract(branch, face_model) -> str:
+    """Sign one demo rental headless on ``branch`` and return its contract number."""
+    with BranchRuntime(branch, face_model=face_model) as runtime:
+        seed_demo_reservation(runtime.services.store, runtime.clock())
+        session = runtime.new_session()
+        drive_session(session, SimulatedSignaturePad())
+        return session.signed.contract_no
+
+
 def table_rows(table) -> list[list[str]]:
     return [[table.item(row, column).text() for column in range(table.columnCount())] for row in range(table.rowCount())]
 
@@ -381,11 +390,7 @@ def test_mismatch_needs_second_person_to_override(qtbot, open_counter, branch):
 
 
 def test_archive_search_and_audited_open(qtbot, open_counter, branch, face_model):
-    with BranchRuntime(branch, face_model=face_model) as runtime:
-        seed_demo_reservation(runtime.services.store, runtime.clock())
-        session = runtime.new_session()
-        drive_session(session, SimulatedSignaturePad())
-        contract_no = session.signed.contract_no
+    contract_no = sign_demo_contract(branch, face_model)
 
     window = open_counter()
     sign_in(qtbot, window)
@@ -443,11 +448,7 @@ def test_archive_search_and_audited_open(qtbot, open_counter, branch, face_model
 
 
 def test_archive_pdf_view_and_sign_out(qtbot, open_counter, branch, face_model):
-    with BranchRuntime(branch, face_model=face_model) as runtime:
-        seed_demo_reservation(runtime.services.store, runtime.clock())
-        session = runtime.new_session()
-        drive_session(session, SimulatedSignaturePad())
-        contract_no = session.signed.contract_no
+    contract_no = sign_demo_contract(branch, face_model)
 
     window = open_counter()
     sign_in(qtbot, window)
