@@ -5,9 +5,9 @@ Usage: python benchmarks/ui_latency.py [--sessions N] [--faces DIR] [--home DIR]
 Drives N rentals through the window offscreen (kiosk.ui.demo_driver) while a 10 ms
 QTimer records how late each tick arrives. A tick later than its interval means the
 GUI thread was busy: a stall. Every stall is attributed to the step the driver was
-in. Prints the median, 99th percentile and maximum lateness during the rentals and,
-apart, during the start-up before the first customer; then the stalls over 50 ms with
-their step. The window's shutdown after the last rental is not measured.
+in. Prints the median, 99th percentile and maximum lateness, once for the rentals and
+once for the start-up before the first customer. Then it lists the stalls over 50 ms
+with their step. The window's shutdown after the last rental is not measured.
 """
 
 import argparse

@@ -21,8 +21,8 @@ FOCAL_LENGTH = 600.0
 
 WALL_GREY = 118
 
-# Estimated tones of a photo printed on office paper, which has white margins and whose
-# ink reaches neither the paper's white nor full black.
+# Tones of a photo printed on office paper, chosen by eye (an estimate, not measured):
+# the paper has white margins, and the ink reaches neither the paper's white nor full black.
 PAPER_WHITE = (236, 240, 242)  # BGR
 INK_CONTRAST = 0.82
 INK_FLOOR = 22.0
@@ -30,7 +30,7 @@ INK_FLOOR = 22.0
 
 @dataclass(frozen=True)
 class HandMotion:
-    """The motion of a hand that holds a sheet up: each motion's amplitude and its rate in hertz.
+    """The motion of a hand lifting a sheet to the camera: each motion's amplitude and its rate in hertz.
 
     The sheet turns by ``yaw_degrees`` about its vertical axis, ``pitch_degrees`` about
     its horizontal axis and ``roll_degrees`` in its own plane. It slides by

@@ -79,7 +79,7 @@ class SeveralFacesFound(CounterSignError):
 
 
 class FaceServiceUnavailable(CounterSignError):
-    """The process that runs the face models could not start, stopped, or did not answer in time."""
+    """The process that runs the face models failed to start, stopped, or timed out."""
 
     message = Message(
         "人脸核验暂时无法使用，请重试或联系工作人员。",

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,8 @@ from kiosk.errors import FaceServiceUnavailable, user_message
 from kiosk.identity.face import FaceModel
 from kiosk.identity.face.process import FaceModelProcess
 from kiosk.identity.images import decode_image
+
+REPOSITORY = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -99,14 +102,16 @@ def test_served_missing_interpreter_is_unavailable(monkeypatch, tmp_path):
     assert "Face checking is not available" in message.en
 
 
-def test_served_child_ends_with_parent(tmp_path, faces_dir):
+def test_served_child_ends_with_parent():
     """A kiosk killed outright leaves no face process behind: the child reads the end of its input."""
     script = (
         "import sys; from kiosk.identity.face.process import FaceModelProcess;"
         "import numpy as np; m = FaceModelProcess(); m.detect(np.zeros((64, 64, 3), np.uint8), 0);"
         "print(m.pid, flush=True); sys.stdin.read()"
     )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPOSITORY
+    )
     child_pid = int(parent.stdout.readline())
     parent.kill()
     parent.wait()
@@ -119,7 +124,7 @@ def test_served_child_ends_with_parent(tmp_path, faces_dir):
 
 
 def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs and is not a zombie (the child is re-parented and reaped by init)."""
+    """Return whether ``pid`` runs and is not a zombie (the child is re-parented and reaped by init)."""
     try:
         with open(f"/proc/{pid}/stat") as stat:
             return stat.read().split(") ")[1].split()[0] != "Z"

@@ -49,7 +49,7 @@ class SearchQueryInvalid(CounterSignError):
     )
 
 
-# What a query of each kind must look like, told to the clerk who typed one that does not.
+# The form a query of each kind must have, shown to a clerk whose query does not have it.
 _ID_NUMBER_FORM = Message(
     "身份证号请输入完整号码，或如 110105********002X 的打码号码（最多前 6 位和后 4 位）。",
     "Give a full ID number or a masked one such as 110105********002X (at most the first 6 and last 4 characters).",

@@ -154,8 +154,16 @@ class FaceModelProcess:
         assert child is not None
         assert child.stdin is not None
         assert child.stdout is not None
-        # A blocked read cannot be given a timeout portably; killing the child ends it.
-        watchdog = threading.Timer(timeout_s, _kill, (child,))
+        # A blocked read cannot be given a timeout portably, so a timer kills the child to end
+        # it. The timer marks that it fired before it kills, so the read's end is never
+        # mistaken for a crash.
+        fired = threading.Event()
+
+        def expire() -> None:
+            fired.set()
+            _kill(child)
+
+        watchdog = threading.Timer(timeout_s, expire)
         watchdog.daemon = True
         watchdog.start()
         try:
@@ -163,9 +171,8 @@ class FaceModelProcess:
                 send(child.stdin, request)
             return receive(child.stdout)
         except (ChannelClosed, OSError) as error:
-            timed_out = not watchdog.is_alive()
             self._stop_child()
-            if timed_out:
+            if fired.is_set():
                 log.error("face model %s failed: timed out after %.3g s", what, timeout_s)
                 raise FaceServiceUnavailable(f"face model {what} failed: timed out after {timeout_s:.3g} s") from error
             log.error("face model %s failed: the process stopped (%s)", what, error)

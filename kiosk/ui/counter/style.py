@@ -12,8 +12,8 @@ def counter_style_sheet(theme: Theme = STANDARD, font_scale: float = 1.0) -> str
     def px(pixels: int) -> int:
         return scaled(pixels, font_scale)
 
-    # The high-contrast theme keeps its own yellow focus; the standard one uses amber,
-    # which stands out from the blue accent better than the kiosk's dark border.
+    # The high-contrast theme keeps its own yellow focus. The standard theme uses amber,
+    # because it contrasts with the blue accent more than the kiosk's dark border does.
     focus = theme.focus if theme.focus_fills else FOCUS_COLOUR
     return style_sheet(theme, font_scale) + f"""
 QWidget#counterPanel QLabel {{ font-size: {px(COUNTER_PX)}px; }}
