@@ -120,10 +120,23 @@ def test_entries_removed_from_the_end_are_found(database, key):
     assert "removed from the end" in problems[0].problem
 
 
-def test_full_id_number_is_never_a_subject(database):
+@pytest.mark.parametrize(
+    "subject",
+    ["110105196108040013", "customer 11010519610804001X", "身份证110105196108040013号", "old card 110105610804001"],
+)
+def test_full_id_number_is_never_a_subject(database, subject):
     with pytest.raises(ValueError, match="full ID number"), database.transaction() as connection:
-        append_audit(connection, NOW, "clerk.wang", "clerk", "read_customer_profile", "110105196108040013", "test")
+        append_audit(connection, NOW, "clerk.wang", "clerk", "read_customer_profile", subject, "test")
     assert read_audit_entries(database.connection) == []
+
+
+def test_uuid_with_digit_run_is_a_subject(database):
+    """A hex UUID may contain 15 or more digits in a row; it is an id, not an ID number."""
+    subjects = ["verification:f76d428484744979813e4cbe5a0f2360", "verification:123456789012345678abcdef01234567"]
+    with database.transaction() as connection:
+        for subject in subjects:
+            append_audit(connection, NOW, "clerk.wang", "clerk", "review_approved", subject, "test")
+    assert [entry.subject for entry in read_audit_entries(database.connection)] == subjects
 
 
 def _customer(database) -> int:

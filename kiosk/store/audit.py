@@ -33,9 +33,10 @@ _HEAD_KEY = "audit_head"
 BOOTSTRAP_ACTOR = "(bootstrap)"
 UNKNOWN_ACCOUNT_ACTOR = "(unknown)"
 
-# A run of 15 or more digits (with an optional check character X) looks like a full
-# resident ID number, which an audit subject must never contain.
-_FULL_ID_NUMBER = re.compile(r"\d{14,17}[\dXx]")
+# A run of 15 to 18 digits (the last may be the check character X) that is a token of its own
+# looks like a full resident ID number, which an audit subject must never contain. A run
+# inside a longer token of letters and digits, such as a verification's hex UUID, is not.
+_FULL_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{14,17}[\dXx](?![0-9A-Za-z])")
 
 _COLUMNS = (
     "sequence, recorded_at, actor_id, actor_role, action, subject, purpose, outcome, details, previous_hash, entry_hash"
